@@ -1,0 +1,236 @@
+package otlp
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+)
+
+// OTLP/JSON differs from the canonical protobuf JSON mapping in that trace
+// and span ids are hex strings, not base64 (and enums are integers, which
+// protojson reads and writes already). Older JavaScript serializers also
+// wrote 64-bit integers as {"low":L,"high":H} objects. These functions
+// translate between OTLP/JSON and protobuf through protojson, rewriting ids
+// on the way.
+
+// idFields are the JSON keys that hold trace or span ids, in both the
+// lowerCamelCase and the original snake_case spelling.
+var idFields = map[string]int{
+	"traceId": 16, "trace_id": 16,
+	"spanId": 8, "span_id": 8,
+	"parentSpanId": 8, "parent_span_id": 8,
+}
+
+// MaxJSONDepth bounds the nesting of OTLP/JSON accepted by UnmarshalJSON.
+const MaxJSONDepth = 128
+
+// UnmarshalJSON parses an OTLP/JSON export request of the signal and returns
+// its protobuf serialization. Unknown fields are ignored, as the spec asks.
+func UnmarshalJSON(sig Signal, data []byte) ([]byte, error) {
+	m, err := DecodeJSON(sig, data)
+	if err != nil {
+		return nil, err
+	}
+	b, err := proto.MarshalOptions{}.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s request: %w", sig, err)
+	}
+	return b, nil
+}
+
+// DecodeJSON parses an OTLP/JSON export request into its Go message.
+func DecodeJSON(sig Signal, data []byte) (proto.Message, error) {
+	m, err := NewRequest(sig)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("otlp/json %s: %w", sig, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("otlp/json %s: trailing data after the request", sig)
+	}
+	if _, ok := v.(map[string]any); !ok {
+		return nil, fmt.Errorf("otlp/json %s: want a JSON object, got %s", sig, jsonKind(v))
+	}
+	v, err = fromOTLPJSON(v, "", 0)
+	if err != nil {
+		return nil, fmt.Errorf("otlp/json %s: %w", sig, err)
+	}
+	canonical, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("otlp/json %s: %w", sig, err)
+	}
+	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(canonical, m); err != nil {
+		return nil, fmt.Errorf("otlp/json %s: %w", sig, err)
+	}
+	return m, nil
+}
+
+// fromOTLPJSON rewrites hex ids to base64 and {low,high} pairs to decimal
+// strings, so that protojson can read the result.
+func fromOTLPJSON(v any, key string, depth int) (any, error) {
+	if depth > MaxJSONDepth {
+		return nil, fmt.Errorf("nested deeper than %d levels", MaxJSONDepth)
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		if n, ok := longBits(t); ok {
+			return n, nil
+		}
+		for k, e := range t {
+			if size, ok := idFields[k]; ok {
+				if s, ok := e.(string); ok {
+					id, err := idToBase64(s, size)
+					if err != nil {
+						return nil, fmt.Errorf("%s: %w", k, err)
+					}
+					t[k] = id
+					continue
+				}
+			}
+			r, err := fromOTLPJSON(e, k, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			t[k] = r
+		}
+	case []any:
+		for i, e := range t {
+			r, err := fromOTLPJSON(e, key, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			t[i] = r
+		}
+	}
+	return v, nil
+}
+
+// idToBase64 converts a hex id of size bytes to base64. An id that is
+// already base64 of the right size is kept; empty stays empty.
+func idToBase64(s string, size int) (string, error) {
+	if s == "" {
+		return s, nil
+	}
+	if len(s) == 2*size {
+		b, err := hex.DecodeString(s)
+		if err == nil {
+			return base64.StdEncoding.EncodeToString(b), nil
+		}
+	}
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) == size {
+		return s, nil
+	}
+	return "", fmt.Errorf("id %q is not %d bytes of hex", s, size)
+}
+
+// longBits recognises {"low":L,"high":H[,"unsigned":B]} and returns the
+// 64-bit value as a decimal string.
+func longBits(m map[string]any) (string, bool) {
+	if len(m) < 2 || len(m) > 3 {
+		return "", false
+	}
+	lo, ok1 := m["low"].(json.Number)
+	hi, ok2 := m["high"].(json.Number)
+	if !ok1 || !ok2 {
+		return "", false
+	}
+	if _, ok := m["unsigned"]; len(m) == 3 && !ok {
+		return "", false
+	}
+	l, err1 := strconv.ParseInt(lo.String(), 10, 64)
+	h, err2 := strconv.ParseInt(hi.String(), 10, 64)
+	if err1 != nil || err2 != nil {
+		return "", false
+	}
+	u := uint64(uint32(int32(l))) | uint64(uint32(int32(h)))<<32
+	return strconv.FormatUint(u, 10), true
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case []any:
+		return "an array"
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	}
+	return "an object"
+}
+
+// MarshalJSON encodes a serialized export request of the signal as OTLP/JSON
+// (lowerCamelCase keys, enums as integers, 64-bit integers as strings, hex
+// trace and span ids).
+func MarshalJSON(sig Signal, b []byte) ([]byte, error) {
+	m, err := Decode(sig, b)
+	if err != nil {
+		return nil, err
+	}
+	return EncodeJSON(m)
+}
+
+// EncodeJSON encodes a decoded export request as OTLP/JSON.
+func EncodeJSON(m proto.Message) ([]byte, error) {
+	raw, err := protojson.MarshalOptions{UseEnumNumbers: true}.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("encode otlp/json: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("encode otlp/json: %w", err)
+	}
+	if err := idsToHex(v); err != nil {
+		return nil, fmt.Errorf("encode otlp/json: %w", err)
+	}
+	return json.Marshal(v)
+}
+
+func idsToHex(v any) error {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			if _, ok := idFields[k]; ok {
+				if s, ok := e.(string); ok {
+					b, err := base64.StdEncoding.DecodeString(s)
+					if err != nil {
+						return fmt.Errorf("%s: %w", k, err)
+					}
+					t[k] = hex.EncodeToString(b)
+					continue
+				}
+			}
+			if err := idsToHex(e); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if err := idsToHex(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ErrNotJSON is wrapped by errors from UnmarshalJSON when the data is not
+// JSON at all (for example protobuf labelled application/json).
+var ErrNotJSON = errors.New("not JSON")
