@@ -1,0 +1,203 @@
+package otlpstdout
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/otlpfwd/otlpfwd/shared/compress"
+	"github.com/otlpfwd/otlpfwd/shared/fixture"
+	"github.com/otlpfwd/otlpfwd/shared/otlp"
+)
+
+// TestDecodeFixtures decodes every envelope the reference exporter (and
+// the older client shapes) wrote and compares the request with the
+// protobuf the JS SDK serialized from the same data.
+func TestDecodeFixtures(t *testing.T) {
+	m := fixture.Load(t)
+	names := m.Names("envelope/")
+	if len(names) < 20 {
+		t.Fatalf("only %d envelope fixtures in the manifest", len(names))
+	}
+	for _, name := range names {
+		f := m.Files[name]
+		t.Run(name, func(t *testing.T) {
+			lines := splitLines(fixture.Read(t, name))
+			if len(lines) != f.Lines || len(f.Details) != f.Lines {
+				t.Fatalf("%d lines, manifest says %d (%d details)", len(lines), f.Lines, len(f.Details))
+			}
+			for i, line := range lines {
+				d := f.Details[i]
+				msg, err := Decode(line, Options{})
+				if err != nil {
+					t.Fatalf("line %d: %v", i+1, err)
+				}
+				if d.Source == "" && len(d.Services) == 1 {
+					d.Source = d.Services[0] // wrapped lines: the manifest lists the service
+				}
+				if msg.Signal.String() != d.Signal || msg.Source != d.Source {
+					t.Fatalf("line %d: signal %s source %q, want %s %q", i+1, msg.Signal, msg.Source, d.Signal, d.Source)
+				}
+				want, err := otlp.Decode(msg.Signal, fixture.Read(t, d.Expected))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := otlp.Decode(msg.Signal, msg.Proto)
+				if err != nil {
+					t.Fatalf("line %d: decoded payload is not a valid request: %v", i+1, err)
+				}
+				if !proto.Equal(got, want) {
+					t.Fatalf("line %d: request differs from %s", i+1, d.Expected)
+				}
+				st, err := otlp.Scan(msg.Signal, msg.Proto)
+				if err != nil || st.Items != d.Items() {
+					t.Fatalf("line %d: Scan = %+v, %v; want %d items", i+1, st, err, d.Items())
+				}
+				if strings.Contains(d.Shape, "gzip") && strings.Contains(d.Shape, "protobuf") && msg.Gzip == nil {
+					t.Fatalf("line %d: gzip protobuf payload not kept for pass-through", i+1)
+				}
+				if msg.Gzip != nil {
+					raw, err := compress.Gunzip(nil, msg.Gzip, 0)
+					if err != nil || !bytes.Equal(raw, msg.Proto) {
+						t.Fatalf("line %d: Gzip does not inflate to Proto (%v)", i+1, err)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestDecodeHeadersAndLevel(t *testing.T) {
+	line := splitLines(fixture.Read(t, "envelope/v0.17.3-headers-level.jsonl"))[0]
+	msg, err := Decode(line, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msg.Headers) == 0 || msg.Level == "" || msg.Version != "0.17.3" {
+		t.Fatalf("headers %v level %q version %q: want headers, a level and 0.17.3", msg.Headers, msg.Level, msg.Version)
+	}
+}
+
+func splitLines(b []byte) [][]byte {
+	var out [][]byte
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(nil, 64<<20)
+	for sc.Scan() {
+		if l := bytes.TrimSpace(sc.Bytes()); len(l) > 0 {
+			out = append(out, append([]byte(nil), l...))
+		}
+	}
+	return out
+}
+
+// envelope builds a current-shape line around a protobuf request.
+func envelope(t *testing.T, fields string) []byte {
+	t.Helper()
+	return []byte(`{"__otel_otlp_stdout":"0.17.3","source":"svc","method":"POST",` + fields + `}`)
+}
+
+func TestDecodeErrors(t *testing.T) {
+	pb := fixture.Read(t, "envelope/v0.17.3-gzip6.expected.pb")
+	gz := base64.StdEncoding.EncodeToString(compress.Gzip(nil, pb, 6))
+	raw := base64.StdEncoding.EncodeToString(pb)
+	tests := []struct {
+		name string
+		line string
+		want string // substring of the error; "" = success
+	}{
+		{"ok", `"endpoint":"http://localhost:4318/v1/traces","content-type":"application/x-protobuf","content-encoding":"gzip","payload":"` + gz + `","base64":true`, ""},
+		{"ok no gzip", `"endpoint":"http://x/v1/traces","content-type":"application/x-protobuf","payload":"` + raw + `","base64":true`, ""},
+		{"bad base64", `"endpoint":"http://x/v1/traces","content-type":"application/x-protobuf","content-encoding":"gzip","payload":"!!!` + gz[3:] + `","base64":true`, "invalid base64"},
+		{"gzip claimed not gzip", `"endpoint":"http://x/v1/traces","content-type":"application/x-protobuf","content-encoding":"gzip","payload":"` + raw + `","base64":true`, "content-encoding is gzip but the payload is not gzip"},
+		{"gzip unclaimed", `"endpoint":"http://x/v1/traces","content-type":"application/x-protobuf","payload":"` + gz + `","base64":true`, "payload is gzip but content-encoding does not say so"},
+		{"json claimed protobuf carried", `"endpoint":"http://x/v1/traces","content-type":"application/json","payload":"` + raw + `","base64":true`, "content-type is application/json but the payload is not JSON"},
+		{"protobuf claimed json carried", `"endpoint":"http://x/v1/traces","content-type":"application/x-protobuf","payload":{"resourceSpans":[]}`, ""},
+		{"unknown signal", `"endpoint":"http://x/v2/spans","content-type":"application/x-protobuf","payload":"` + raw + `","base64":true`, "names no OTLP signal"},
+		{"missing payload", `"endpoint":"http://x/v1/traces","content-type":"application/x-protobuf"`, "payload is missing"},
+		{"bad content type", `"endpoint":"http://x/v1/traces","content-type":"text/plain","payload":"` + raw + `","base64":true`, "want application/x-protobuf or application/json"},
+		{"bad encoding", `"endpoint":"http://x/v1/traces","content-type":"application/x-protobuf","content-encoding":"br","payload":"` + raw + `","base64":true`, "want gzip or none"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode(envelope(t, tt.line), Options{})
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("error = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeListsEveryProblem(t *testing.T) {
+	_, err := Decode([]byte(`{"__otel_otlp_stdout":"0.17.3","method":"GET"}`), Options{})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, want := range []string{"source is missing", "only POST", "endpoint", "content-type is missing", "payload is missing"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+}
+
+func TestDecodeNotEnvelope(t *testing.T) {
+	for _, line := range []string{
+		"START RequestId: 8f5 Version: $LATEST",
+		`{"level":"INFO","message":"hello"}`,
+		`{"level":"INFO","message":"the key __otel_otlp_stdout appears only in text"}`,
+		`{"note":"__otel_otlp_stdout"}`,
+		"",
+	} {
+		if _, err := Decode([]byte(line), Options{}); !errors.Is(err, ErrNotEnvelope) {
+			t.Errorf("Decode(%q) error = %v, want ErrNotEnvelope", line, err)
+		}
+	}
+}
+
+func TestDecodeTextPrefixAndWrappers(t *testing.T) {
+	line := splitLines(fixture.Read(t, "envelope/v0.17.3-gzip6.jsonl"))[0]
+	for name, in := range map[string][]byte{
+		"text log format":  append([]byte("2026-11-24T10:15:30.000Z\t8f5e\tINFO\t"), line...),
+		"trailing newline": append(append([]byte{}, line...), '\n'),
+	} {
+		msg, err := Decode(in, Options{})
+		if err != nil || msg.Signal != otlp.Traces {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestDecodeGzipBomb(t *testing.T) {
+	bomb := base64.StdEncoding.EncodeToString(compress.Gzip(nil, make([]byte, 8<<20), 9))
+	line := envelope(t, `"endpoint":"http://x/v1/traces","content-type":"application/x-protobuf","content-encoding":"gzip","payload":"`+bomb+`","base64":true`)
+	_, err := Decode(line, Options{MaxInflated: 1 << 20})
+	if !errors.Is(err, compress.ErrTooLarge) {
+		t.Fatalf("error = %v, want ErrTooLarge", err)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, name := range []string{"envelope/v0.17.3-gzip6.jsonl", "envelope/old-json-object.jsonl", "envelope/lambda-json-message-string.jsonl", "envelope/metrics-json.jsonl"} {
+		b, err := readFixture(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		msg, err := Decode(line, Options{MaxInflated: 1 << 20})
+		if err != nil {
+			return
+		}
+		if !msg.Signal.Valid() {
+			t.Fatalf("decoded without a valid signal: %v", msg.Signal)
+		}
+	})
+}
