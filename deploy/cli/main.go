@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// IO is where a command reads and writes.
+type IO struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// Exit codes.
+const (
+	ExitOK    = 0
+	ExitError = 1
+	ExitUsage = 2
+)
+
+// usageError marks errors in how the command was called.
+type usageError struct{ error }
+
+// Main runs the CLI and returns the process exit code.
+func Main(ctx context.Context, args []string, std IO) int {
+	root := newRoot(std)
+	root.SetArgs(args)
+	root.SetIn(std.In)
+	root.SetOut(std.Out)
+	root.SetErr(std.Err)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintf(std.Err, "otlpfwd: %v\n", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return ExitUsage
+	}
+	return ExitError
+}
+
+func newRoot(std IO) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "otlpfwd",
+		Short: "Operate the otlpfwd serverless OpenTelemetry pipeline",
+		Long: `otlpfwd forwards OpenTelemetry data that Lambda functions write to stdout
+(the otlp-stdout envelope) from CloudWatch Logs, through Kinesis, to your
+OTLP collectors, and keeps what cannot be delivered in an SQS dead-letter queue.
+
+Common tasks:
+  otlpfwd local                      run the whole pipeline on this machine
+  otlpfwd decode event.json          show what a Kinesis event or CloudWatch payload holds`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
+	})
+	root.AddCommand(newDecodeCmd(std))
+	return root
+}

@@ -1,0 +1,20 @@
+// Command otlpfwd is the operator CLI of the otlpfwd pipeline: deploy the
+// stack, subscribe log groups, inspect and redrive the DLQ, run the whole
+// pipeline locally, and decode records for debugging. Run otlpfwd --help.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/otlpfwd/otlpfwd/deploy/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, os.Args[1:], cli.IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+	stop()
+	os.Exit(code)
+}
