@@ -1,0 +1,55 @@
+package export
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/otlpfwd/otlpfwd/shared/aws/queue"
+	"github.com/otlpfwd/otlpfwd/shared/aws/setup"
+	"github.com/otlpfwd/otlpfwd/shared/dlq"
+	"github.com/otlpfwd/otlpfwd/shared/otlphttp"
+)
+
+// Environment variables of the export function (besides those of
+// shared/aws/setup and route.FromEnv).
+const (
+	EnvDLQURL            = "OTLPFWD_DLQ_URL"
+	EnvExportStream      = "OTLPFWD_EXPORT_STREAM"
+	EnvMaxInFlight       = "OTLPFWD_MAX_IN_FLIGHT"
+	EnvMargin            = "OTLPFWD_DEADLINE_MARGIN"
+	EnvDLQMaxMessageSize = "OTLPFWD_DLQ_MAX_MESSAGE_BYTES"
+	EnvBreakerFailures   = "OTLPFWD_BREAKER_FAILURES"
+	EnvBreakerCooldown   = "OTLPFWD_BREAKER_COOLDOWN"
+)
+
+// FromEnv builds the Handler the way the Lambda runs it, configured from
+// getenv. Every problem is reported at once.
+func FromEnv(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*Handler, error) {
+	env := setup.NewEnv(getenv)
+	dlqURL := env.Required(EnvDLQURL, "the dead-letter queue URL")
+	opts := Options{
+		SourceStream:       env.Get(EnvExportStream),
+		MaxInFlight:        env.Int(EnvMaxInFlight, DefaultMaxInFlight, 1),
+		Margin:             env.Duration(EnvMargin, DefaultMargin),
+		DLQMaxMessageBytes: env.Int(EnvDLQMaxMessageSize, dlq.DefaultMaxBody, 8<<10),
+		Breaker: BreakerOptions{
+			Failures: env.Int(EnvBreakerFailures, 3, -1),
+			Cooldown: env.Duration(EnvBreakerCooldown, 30*time.Second),
+		},
+		Logger: logger,
+	}
+	cfg, err := setup.AWS(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	routes := setup.Routes(cfg, env, logger)
+	if err := env.Err(); err != nil {
+		return nil, err
+	}
+	client := otlphttp.NewClient(otlphttp.Options{Logger: logger})
+	q := queue.NewWriter(sqs.NewFromConfig(cfg), dlqURL, queue.Options{MaxBatchBytes: opts.DLQMaxMessageBytes})
+	return New(routes, client, q, opts)
+}

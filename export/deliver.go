@@ -1,0 +1,143 @@
+package export
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/otlpfwd/otlpfwd/shared/compress"
+	"github.com/otlpfwd/otlpfwd/shared/dlq"
+	"github.com/otlpfwd/otlpfwd/shared/otlphttp"
+)
+
+// groupResult is what delivering one group did.
+type groupResult struct {
+	requests    int
+	bytesOut    int
+	delivered   int
+	rejected    int64
+	attempts    int
+	waited      time.Duration
+	circuitOpen bool
+	dead        []deadLetter
+}
+
+// deliver sends one group to its collector and returns what could not be
+// delivered as dead letters.
+func (b *batch) deliver(ctx context.Context, g *group) groupResult {
+	var r groupResult
+	c, ok := b.table.Get(g.collector)
+	if !ok || c.Disabled {
+		why := fmt.Sprintf("collector %q is not configured", g.collector)
+		if ok {
+			why = fmt.Sprintf("collector %q is disabled", g.collector)
+		}
+		b.deadGroup(g, &r, dlq.Permanent, why+": redrive once it is configured and enabled")
+		return r
+	}
+	reqs, bad, err := build(c, g)
+	for _, x := range bad {
+		r.dead = append(r.dead, b.deadItem(g, x))
+	}
+	if err != nil {
+		b.deadGroup(g, &r, dlq.Permanent, err.Error())
+		return r
+	}
+	headers := make(map[string]string, len(g.headers)+len(c.Headers))
+	maps.Copy(headers, g.headers)
+	maps.Copy(headers, c.Headers) // configured auth wins over record headers
+	for _, req := range reqs {
+		if !b.h.breakers.allow(c.Name) {
+			r.circuitOpen = true
+			r.dead = append(r.dead, b.deadRequest(g, req, failure{reason: dlq.CircuitOpen,
+				err: fmt.Errorf("circuit open for collector %s after repeated failures; not attempted (redrive once it recovers)", c.Name)}))
+			continue
+		}
+		r.requests++
+		r.bytesOut += len(req.body)
+		hreq := otlphttp.Request{URL: c.URL(g.signal), Signal: g.signal, Body: req.body,
+			ContentType: contentType(c), ContentEncoding: contentEncoding(c), Headers: headers, Timeout: c.Timeout}
+		resp, res, err := b.h.send.SendWithRetry(ctx, hreq, b.h.opts.Retry, nil)
+		r.attempts += res.Attempts
+		r.waited += res.Waited
+		if err == nil {
+			b.h.breakers.record(c.Name, true)
+			r.delivered += req.items
+			if ps := resp.PartialSuccess; ps.Rejected > 0 {
+				r.rejected += ps.Rejected
+				b.h.opts.Logger.Warn("collector rejected part of a request (partial success; not retried)",
+					"collector", c.Name, "signal", g.signal.String(), "rejected", ps.Rejected, "err", ps.Message)
+			}
+			continue
+		}
+		f := classify(err, res)
+		b.h.breakers.record(c.Name, !f.unhealthy)
+		r.dead = append(r.dead, b.deadRequest(g, req, f))
+	}
+	return r
+}
+
+// failure is why a request went to the DLQ.
+type failure struct {
+	reason    dlq.Reason
+	status    int
+	excerpt   string
+	err       error
+	res       otlphttp.Result
+	unhealthy bool // counts against the collector's circuit
+}
+
+// classify maps a send error to a DLQ reason: retries_exhausted when the
+// client gave up on a retryable failure, else permanent. Failures that say
+// the collector is unwell (not one bad request) count against its circuit.
+func classify(err error, res otlphttp.Result) failure {
+	f := failure{reason: dlq.Permanent, err: err, res: res}
+	var e *otlphttp.Error
+	if errors.As(err, &e) {
+		f.status = e.Status
+		f.excerpt = e.Body
+	}
+	if errors.Is(err, otlphttp.ErrRetriesExhausted) {
+		f.reason, f.unhealthy = dlq.RetriesExhausted, true
+		return f
+	}
+	f.unhealthy = f.status >= 500 || f.status == 401 || f.status == 403 || f.status == 404
+	return f
+}
+
+// deadRequest makes the dead letter for one request.
+func (b *batch) deadRequest(g *group, req request, f failure) deadLetter {
+	raw := req.raw
+	if raw == nil {
+		var err error
+		raw, err = compress.Gunzip(nil, req.body, maxItemInflated)
+		if err != nil {
+			raw = nil
+		}
+	}
+	return b.newDead(g, raw, req.items, f)
+}
+
+// deadGroup dead-letters every item of a group for one reason.
+func (b *batch) deadGroup(g *group, r *groupResult, reason dlq.Reason, why string) {
+	for _, e := range g.entries {
+		raw, err := inflate(e.item)
+		if err != nil {
+			r.dead = append(r.dead, b.deadItem(g, badItem{e: e, err: err}))
+			continue
+		}
+		d := b.newDead(g, raw, e.item.Items, failure{reason: reason, err: errors.New(why)})
+		d.recs = []int{e.rec}
+		r.dead = append(r.dead, d)
+	}
+}
+
+// deadItem dead-letters a tier-2 item whose payload cannot be read.
+func (b *batch) deadItem(g *group, x badItem) deadLetter {
+	d := b.newDead(g, nil, x.e.item.Items, failure{reason: dlq.Undecodable, err: fmt.Errorf("tier-2 payload for collector %s: %w", g.collector, x.err)})
+	d.raw = x.e.item.Payload
+	d.recs = []int{x.e.rec}
+	return d
+}

@@ -1,0 +1,23 @@
+// Command lambda is the export function's bootstrap: it builds the handler
+// once from the environment and serves Lambda invocations with it.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/otlpfwd/otlpfwd/export"
+	"github.com/otlpfwd/otlpfwd/shared/aws/setup"
+)
+
+func main() {
+	logger := setup.Logger(os.Stdout, setup.NewEnv(os.Getenv))
+	h, err := export.FromEnv(context.Background(), os.Getenv, logger)
+	if err != nil {
+		logger.Error("export cannot start", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(h.Handle)
+}
