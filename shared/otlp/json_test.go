@@ -108,3 +108,34 @@ func TestUnmarshalJSONShapes(t *testing.T) {
 		t.Fatalf("long bits decoded wrong: %s", js)
 	}
 }
+
+func FuzzUnmarshalJSON(f *testing.F) {
+	for _, name := range []string{"v0.17.3-gzip6.expected.pb", "metrics-protobuf-gzip.expected.pb", "logs-protobuf-gzip.expected.pb"} {
+		b, err := os.ReadFile(filepath.Join("..", "testdata", "envelope", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		sig := Traces
+		if strings.HasPrefix(name, "metrics") {
+			sig = Metrics
+		} else if strings.HasPrefix(name, "logs") {
+			sig = Logs
+		}
+		js, err := MarshalJSON(sig, b)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(uint8(sig), js)
+	}
+	f.Fuzz(func(t *testing.T, s uint8, data []byte) {
+		sig := Signal(s%3 + 1)
+		pb, err := UnmarshalJSON(sig, data)
+		if err != nil {
+			return
+		}
+		// What decodes must be a valid request that Scan accepts too.
+		if _, err := Scan(sig, pb); err != nil {
+			t.Fatalf("UnmarshalJSON produced a request Scan rejects: %v", err)
+		}
+	})
+}
