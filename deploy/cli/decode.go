@@ -39,7 +39,7 @@ where request is the OTLP/JSON export request (hex trace and span ids), with
 the resource attributes ingest adds (log group, stream, account, region) unless
 --raw. A one-line JSON summary goes to stderr. It exits 0 when it could read the
 input, even if some records were undecodable (they are listed in the summary).`,
-		Args: cobra.MaximumNArgs(1),
+		Args: args(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in := std.In
 			name := "stdin"

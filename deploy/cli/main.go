@@ -26,6 +26,16 @@ const (
 // usageError marks errors in how the command was called.
 type usageError struct{ error }
 
+// args wraps a cobra argument check so that its failure is a usage error.
+func args(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, a []string) error {
+		if err := check(cmd, a); err != nil {
+			return usageError{fmt.Errorf("%w (see %s --help)", err, cmd.CommandPath())}
+		}
+		return nil
+	}
+}
+
 // Main runs the CLI and returns the process exit code.
 func Main(ctx context.Context, args []string, std IO) int {
 	root := newRoot(std)

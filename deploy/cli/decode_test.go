@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/otlpfwd/otlpfwd/shared/fixture"
+	"github.com/otlpfwd/otlpfwd/shared/otlp"
+)
+
+func run(t *testing.T, stdin []byte, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), args, IO{In: bytes.NewReader(stdin), Out: &out, Err: &errOut})
+	return code, out.String(), errOut.String()
+}
+
+// TestDecodeKinesisEvent decodes the fixture event and checks every line
+// and the summary against the manifest.
+func TestDecodeKinesisEvent(t *testing.T) {
+	f := fixture.Load(t).Files["kinesis/event.json"]
+	code, stdout, stderr := run(t, nil, "decode", fixture.Path("kinesis/event.json"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var sum decodeSummary
+	if err := json.Unmarshal([]byte(stderr), &sum); err != nil {
+		t.Fatalf("stderr is not one JSON summary line: %q", stderr)
+	}
+	tot := f.Totals
+	if sum.Records != f.Records || sum.ControlMessages != f.ControlRecords || sum.SkippedLines != int(tot["noise_lines"].(float64)) ||
+		sum.Telemetry != int(tot["valid_envelope_lines"].(float64)) || len(sum.Undecodable) != 3 {
+		t.Fatalf("summary %+v disagrees with the manifest %v", sum, tot)
+	}
+	for _, u := range sum.Undecodable {
+		if u.Sequence == "" || u.Error == "" {
+			t.Fatalf("undecodable entry %+v lacks the sequence or the error", u)
+		}
+	}
+	var ids []string
+	sc := bufio.NewScanner(strings.NewReader(stdout))
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		var l decodedLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatal(err)
+		}
+		sig, err := otlp.ParseSignal(l.Signal)
+		if err != nil || l.Source == "" || l.LogGroup == "" {
+			t.Fatalf("line %s", sc.Text())
+		}
+		if sig == otlp.Traces && !strings.Contains(string(l.Request), `"aws.log.group.names"`) {
+			t.Fatal("request lacks the resource attributes ingest adds")
+		}
+		pb, err := otlp.UnmarshalJSON(sig, l.Request)
+		if err != nil {
+			t.Fatalf("request is not OTLP/JSON: %v", err)
+		}
+		got, err := fixture.TestIDs(sig, pb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, got...)
+	}
+	if len(ids) != f.TestIDOccurrences {
+		t.Fatalf("%d items decoded, want %d", len(ids), f.TestIDOccurrences)
+	}
+	slices.Sort(ids)
+	if !slices.Equal(slices.Compact(ids), f.TestIDs) {
+		t.Fatalf("decoded ids %v\nwant %v", ids, f.TestIDs)
+	}
+}
+
+func TestDecodePayloadFromStdinRaw(t *testing.T) {
+	code, stdout, stderr := run(t, fixture.Read(t, "cwlogs/mixed.json.gz"), "decode", "--raw")
+	if code != 0 || strings.Count(stdout, "\n") != 4 {
+		t.Fatalf("exit %d, %d lines: %s", code, strings.Count(stdout, "\n"), stderr)
+	}
+	if strings.Contains(stdout, "aws.log.group.names") {
+		t.Fatal("--raw added resource attributes")
+	}
+}
+
+func TestDecodeRejectsOtherInput(t *testing.T) {
+	for name, in := range map[string]string{
+		"json":  `{"hello":"world"}`,
+		"text":  "hello",
+		"array": `[1]`,
+	} {
+		code, _, stderr := run(t, []byte(in), "decode")
+		if code == 0 || !strings.Contains(stderr, "neither a Lambda Kinesis event") && !strings.Contains(stderr, "not JSON") {
+			t.Errorf("%s: exit %d, stderr %q", name, code, stderr)
+		}
+	}
+	if code, _, _ := run(t, nil, "decode", "a", "b"); code != ExitUsage {
+		t.Errorf("two files: exit %d", code)
+	}
+}
