@@ -16,7 +16,7 @@ type routes struct{ t *route.Table }
 
 func (r routes) Table(context.Context) (*route.Table, error) { return r.t, nil }
 
-func table(t *testing.T, collectors ...route.Collector) routes {
+func table(t testing.TB, collectors ...route.Collector) routes {
 	t.Helper()
 	tb, err := route.NewTable(collectors)
 	if err != nil {

@@ -1,0 +1,116 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"sync"
+	"testing"
+
+	"github.com/otlpfwd/otlpfwd/shared/aws/stream"
+	"github.com/otlpfwd/otlpfwd/shared/compress"
+	"github.com/otlpfwd/otlpfwd/shared/fixture/synth"
+)
+
+// A maximal Lambda batch: about 6 MB of record data (the ESM payload
+// limit), requests of 100 spans with 6 attributes.
+const benchBatchBytes = 6 << 20
+
+var (
+	benchOnce sync.Once
+	benchData synth.Batch
+)
+
+func benchBatch(b *testing.B) synth.Batch {
+	benchOnce.Do(func() { benchData = synth.KinesisBatch(benchBatchBytes, 10, 100, 6) })
+	return benchData
+}
+
+// discard accepts every tier-2 record.
+type discard struct{}
+
+func (discard) Put(_ context.Context, e []stream.Entry) stream.Result {
+	return stream.Result{Errs: make([]error, len(e)), Calls: 1}
+}
+
+func (discard) Send(_ context.Context, bodies []string) []error { return make([]error, len(bodies)) }
+
+// BenchmarkIngestBatch runs the handler over a 6 MB batch: decode, route to
+// one collector, pack tier-2 records (writes discarded).
+func BenchmarkIngestBatch(b *testing.B) {
+	batch := benchBatch(b)
+	h, err := New(table(b, collector("main")), discard{}, discard{}, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(batch.Bytes))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		resp, st, err := h.Process(context.Background(), batch.Event)
+		if err != nil || len(resp.BatchItemFailures) != 0 || st.Items != batch.Spans {
+			b.Fatalf("err %v failures %d items %d of %d", err, len(resp.BatchItemFailures), st.Items, batch.Spans)
+		}
+	}
+	reportRates(b, batch)
+}
+
+// BenchmarkIngestFloor does only the unavoidable work on the same bytes:
+// gunzip each record, base64-decode each payload and gunzip it. Where the
+// payloads lie is found before the timer starts.
+func BenchmarkIngestFloor(b *testing.B) {
+	batch := benchBatch(b)
+	type span struct{ rec, start, end int }
+	var spans []span
+	marker := []byte(`payload\":\"`)
+	for i, r := range batch.Event.Records {
+		js, err := compress.Gunzip(nil, r.Kinesis.Data, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for off := 0; ; {
+			j := bytes.Index(js[off:], marker)
+			if j < 0 {
+				break
+			}
+			start := off + j + len(marker)
+			end := start + bytes.IndexByte(js[start:], '\\')
+			spans = append(spans, span{i, start, end})
+			off = end
+		}
+	}
+	b.SetBytes(int64(batch.Bytes))
+	b.ReportAllocs()
+	b.ResetTimer()
+	var rec, b64, raw []byte
+	for b.Loop() {
+		next := 0
+		for i, r := range batch.Event.Records {
+			var err error
+			if rec, err = compress.Gunzip(rec[:0], r.Kinesis.Data, 0); err != nil {
+				b.Fatal(err)
+			}
+			for ; next < len(spans) && spans[next].rec == i; next++ {
+				s := spans[next]
+				src := rec[s.start:s.end]
+				if cap(b64) < base64.StdEncoding.DecodedLen(len(src)) {
+					b64 = make([]byte, base64.StdEncoding.DecodedLen(len(src)))
+				}
+				n, err := base64.StdEncoding.Decode(b64[:cap(b64)], src)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if raw, err = compress.Gunzip(raw[:0], b64[:n], 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	reportRates(b, batch)
+}
+
+func reportRates(b *testing.B, batch synth.Batch) {
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(float64(batch.Records)/sec, "records/s")
+	b.ReportMetric(float64(batch.Spans)/sec, "spans/s")
+}
