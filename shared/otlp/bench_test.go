@@ -178,6 +178,17 @@ func BenchmarkFloor(b *testing.B) {
 		}
 		s.report(b)
 	})
+	b.Run("alloc+memcpy", func(b *testing.B) {
+		b.SetBytes(int64(s.bytes))
+		b.ReportAllocs()
+		for b.Loop() {
+			dst := make([]byte, 0, s.bytes)
+			for _, r := range s.reqs {
+				dst = append(dst, r...)
+			}
+		}
+		s.report(b)
+	})
 	b.Run("gunzip", func(b *testing.B) {
 		zr := new(gzip.Reader)
 		dst := make([]byte, 64<<10)

@@ -97,13 +97,13 @@ func Enrich(sig Signal, b []byte, attrs []Attr) []byte {
 	return append(out, b[copied:]...)
 }
 
-// span locates a field inside its message: it starts at start, and its
+// loc locates a field inside its message: it starts at start, and its
 // value is [vs:end]. start < 0 when there is no such field.
-type span struct{ start, vs, end int }
+type loc struct{ start, vs, end int }
 
 // enrichedSize is the size of the content of a container of size n once
 // add bytes of attributes have been added to its resource res.
-func enrichedSize(n, add int, res span) int {
+func enrichedSize(n, add int, res loc) int {
 	if res.start < 0 {
 		return n + lenFieldSize(add)
 	}
@@ -132,7 +132,7 @@ func (e *enricher) markDups() {
 // missing sets e.miss to the attrs the container rx lacks and returns the
 // size of their encoding and the last resource field of rx, whose
 // attributes they will follow. ok is false when rx is malformed.
-func (e *enricher) missing(l *layout, rx []byte) (add int, res span, ok bool) {
+func (e *enricher) missing(l *layout, rx []byte) (add int, res loc, ok bool) {
 	for w := range e.miss {
 		e.miss[w] = ^e.dup[w]
 	}
@@ -149,7 +149,7 @@ func (e *enricher) missing(l *layout, rx []byte) (add int, res span, ok bool) {
 			if typ != protowire.BytesType || !e.present(rx[vs:end]) {
 				return 0, res, false
 			}
-			res = span{i, vs, end}
+			res = loc{i, vs, end}
 		}
 		i = end
 	}

@@ -79,6 +79,7 @@ func wantEnriched(have []string, attrs []Attr) []string {
 		if a.Strs != nil {
 			arr := &common.ArrayValue{}
 			for _, s := range a.Strs {
+				s = strings.ToValidUTF8(s, "\uFFFD")
 				arr.Values = append(arr.Values, &common.AnyValue{Value: &common.AnyValue_StringValue{StringValue: s}})
 			}
 			v = &common.AnyValue{Value: &common.AnyValue_ArrayValue{ArrayValue: arr}}

@@ -201,7 +201,7 @@ func (m *merger) addResource(rx []byte) *pathError {
 // those other than the child field, as they are in c when they are
 // adjacent there, else copied together.
 func (m *merger) header(c []byte, msg *message, child protowire.Number) ([]byte, *pathError) {
-	lo, hi, copied := 0, 0, -1
+	var h header
 	for i := 0; i < len(c); {
 		num, typ, _, end, err := fieldAt(c, i)
 		if err != nil {
@@ -211,38 +211,77 @@ func (m *merger) header(c []byte, msg *message, child protowire.Number) ([]byte,
 			return nil, wireTypeError(f, num, typ, i)
 		}
 		if num != child {
-			switch {
-			case copied >= 0:
-				m.arena = append(m.arena, c[i:end]...)
-			case hi == lo:
-				lo, hi = i, end
-			case hi == i:
-				hi = end
-			default:
-				copied = len(m.arena)
-				m.arena = append(m.arena, c[lo:hi]...)
-				m.arena = append(m.arena, c[i:end]...)
-			}
+			h.add(m, c, i, end)
 		}
 		i = end
 	}
-	if copied >= 0 {
-		return m.arena[copied:len(m.arena):len(m.arena)], nil
+	return h.bytes(m, c), nil
+}
+
+// header collects the fields of a container other than its children: a
+// range of it while they are adjacent, else a copy in the arena.
+type header struct {
+	lo, hi int
+	copied int // where the copy starts in the arena, plus one; 0 for none
+}
+
+func (h *header) add(m *merger, c []byte, i, end int) {
+	switch {
+	case h.copied > 0:
+		m.arena = append(m.arena, c[i:end]...)
+	case h.hi == h.lo:
+		h.lo, h.hi = i, end
+	case h.hi == i:
+		h.hi = end
+	default:
+		h.copied = len(m.arena) + 1
+		m.arena = append(m.arena, c[h.lo:h.hi]...)
+		m.arena = append(m.arena, c[i:end]...)
 	}
-	return c[lo:hi:hi], nil
+}
+
+func (h *header) bytes(m *merger, c []byte) []byte {
+	if h.copied > 0 {
+		return m.arena[h.copied-1 : len(m.arena) : len(m.arena)]
+	}
+	return c[h.lo:h.hi:h.hi]
 }
 
 func (m *merger) addScope(g int32, sx []byte) *pathError {
 	l := m.l
-	hdr, err := m.header(sx, l.sxMsg, l.item)
-	if err != nil {
-		return err
-	}
+	var h header
 	first := int32(len(m.chunks))
 	run := -1 // where the run of items in the last chunk starts, if the last field was an item
 	for i := 0; i < len(sx); {
-		num, _, vs, end, _ := fieldAt(sx, i) // checked by header
-		if num != l.item {
+		var vs, end int
+		// The common case, inline: an item with a one-byte tag and a
+		// length of one or two bytes.
+		item := false
+		if sx[i] == l.itemTag && i+2 < len(sx) {
+			n, k := uint64(sx[i+1]), 1
+			if n >= 0x80 {
+				n, k = n&0x7f|uint64(sx[i+2])<<7, 2
+				if sx[i+2] >= 0x80 {
+					k = 0
+				}
+			}
+			if k > 0 && n <= uint64(len(sx)-i-1-k) {
+				vs = i + 1 + k
+				end, item = vs+int(n), true
+			}
+		}
+		if !item {
+			num, typ, v, e, err := fieldAt(sx, i)
+			if err != nil {
+				return errorf(i, "%v", err)
+			}
+			if f := l.sxMsg.lookup(num); f != nil && !f.accepts(typ) {
+				return wireTypeError(f, num, typ, i)
+			}
+			vs, end, item = v, e, num == l.item
+		}
+		if !item {
+			h.add(m, sx, i, end)
 			run = -1
 			i = end
 			continue
@@ -251,7 +290,7 @@ func (m *merger) addScope(g int32, sx []byte) *pathError {
 		if l.deep {
 			c, err := countItems(l.itemMsg, sx[vs:end])
 			if err != nil {
-				return err.in(l.itemName, indexOf(sx, i, num), vs)
+				return err.in(l.itemName, indexOf(sx, i, l.item), vs)
 			}
 			n = c
 		}
@@ -269,7 +308,7 @@ func (m *merger) addScope(g int32, sx []byte) *pathError {
 	if int(first) == len(m.chunks) {
 		return nil // no items
 	}
-	s := m.scopeGroup(g, hdr)
+	s := m.scopeGroup(g, h.bytes(m, sx))
 	last := int32(len(m.chunks) - 1)
 	for k := first; k <= last; k++ {
 		m.chunks[k].scope = s

@@ -22,10 +22,11 @@ type Stats struct {
 // tags, varints and lengths, invalid field numbers, stray end-group tags,
 // truncated packed fields, and invalid UTF-8 in string fields. Unknown
 // fields are skipped, as protobuf does. Scan is stricter than
-// proto.Unmarshal in two ways, both of which the OpenTelemetry Collector
-// also rejects: a known field with the wrong wire type is an error (protobuf
-// would keep it as an unknown field), and attribute values (AnyValue inside
-// ArrayValue or KeyValueList) may nest at most 64 levels deep.
+// proto.Unmarshal in two ways: a known field with the wrong wire type is an
+// error (proto.Unmarshal keeps it as an unknown field; gogo-style decoders
+// such as the Collector's reject it), and attribute values (AnyValue inside
+// ArrayValue or KeyValueList) may nest at most 64 levels deep, so that no
+// payload makes the walkers recurse far.
 //
 // Errors are *FormatError and name the path to the fault, for example
 // "resource_spans[2].scope_spans[0].spans[5].attributes[1]: invalid UTF-8
@@ -97,8 +98,14 @@ func (s *scanner) message(m *message, b []byte, depth int) (int, *pathError) {
 			vs := i
 			i += l
 			if sl.kind == kindString {
-				if !validUTF8(b[vs:i]) {
+				if !ascii(b[vs:i]) && !utf8.Valid(b[vs:i]) {
 					return 0, errorf(start, "invalid UTF-8 in string field %s", m.fields[num].name)
+				}
+				continue
+			}
+			if sl.kind >= kindTraceID {
+				if want := idSize(sl.kind); l != 0 && l != want {
+					return 0, errorf(start, "field %s: %d bytes, want %d (or none)", m.fields[num].name, l, want)
 				}
 				continue
 			}
@@ -346,4 +353,12 @@ func wireTypeError(f *field, num protowire.Number, got protowire.Type, start int
 		want = protowire.Fixed64Type
 	}
 	return errorf(start, "field %s (%d): wire type %s, want %s", f.name, num, wireTypeName(got), wireTypeName(want))
+}
+
+// idSize is the size of a trace or span id field.
+func idSize(k kind) int {
+	if k == kindTraceID {
+		return 16
+	}
+	return 8
 }

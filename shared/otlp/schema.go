@@ -25,6 +25,8 @@ const (
 	kindBytes               // bytes
 	kindString              // string: must be valid UTF-8
 	kindMessage             // a nested message
+	kindTraceID             // bytes: a trace id, empty or 16 bytes
+	kindSpanID              // bytes: a span id, empty or 8 bytes
 )
 
 // role says what an occurrence of a field counts towards in Stats.
@@ -72,7 +74,7 @@ type message struct {
 	name   protoreflect.FullName
 	slots  []slot  // fields, as Scan reads them
 	fields []field // indexed by field number; kindNone where there is none
-	nested bool    // AnyValue: nesting is capped at maxDepth
+	nested bool    // AnyValue (the type of KeyValue.value): nesting is capped at maxDepth
 	items  bool    // it, or a message below it, has a roleItem field
 }
 
@@ -110,6 +112,7 @@ type layout struct {
 	scopeX    protowire.Number // ResourceX -> ScopeX (scope_spans...)
 	item      protowire.Number // ScopeX -> Span, Metric or LogRecord
 	itemMsg   *message         // Span, Metric or LogRecord
+	itemTag   byte             // the one-byte tag of an item field
 	// names of the fields above, for error paths
 	resourceName, scopeName, itemName string
 	// the item (a Metric) holds the items (data points) further down
@@ -121,9 +124,10 @@ type layout struct {
 // hostile payload cannot make the walkers recurse deeply.
 const maxDepth = 64
 
-// attrFields are the field numbers Enrich writes: Resource.attributes,
-// KeyValue.key and .value, AnyValue.string_value and .array_value, and
-// ArrayValue.values. All are below 16, so their tags are one byte.
+// attrFields are the field numbers of attributes that Enrich writes
+// (Resource.attributes, KeyValue.key and .value, AnyValue.string_value and
+// .array_value, ArrayValue.values) and Scan's fast path reads (the scalar
+// members of AnyValue). All are below 16, so their tags are one byte.
 type attrFields struct {
 	attributes, key, value, stringValue, arrayValue, values protowire.Number
 	boolValue, intValue, doubleValue                        protowire.Number
@@ -147,16 +151,34 @@ func buildLayouts() ([4]*layout, attrFields) {
 	b.number(anyValue, "bool_value", &a.boolValue)
 	b.number(anyValue, "int_value", &a.intValue)
 	b.number(anyValue, "double_value", &a.doubleValue)
-	kvMsg := b.message(kv)
+	array := b.number(anyValue, "array_value", &a.arrayValue)
+	b.number(array, "values", &a.values)
+	if kv != nil && anyValue != nil {
+		b.message(anyValue).nested = true
+		b.markKeyValue(b.message(kv))
+	}
+	b.slots()
+	if b.err != nil {
+		// The generated code is linked in: a mismatch is a programming
+		// error caught by every test, never a property of the input.
+		panic("otlp: schema: " + b.err.Error())
+	}
+	return out, a
+}
+
+// markKeyValue flags the fields that hold a KeyValue.
+func (b *schemaBuilder) markKeyValue(kv *message) {
 	for _, m := range b.msgs {
 		for i := range m.fields {
-			if m.fields[i].msg == kvMsg {
+			if m.fields[i].msg == kv {
 				m.fields[i].kv = true
 			}
 		}
 	}
-	array := b.number(anyValue, "array_value", &a.arrayValue)
-	b.number(array, "values", &a.values)
+}
+
+// slots builds the tables Scan reads from the fields.
+func (b *schemaBuilder) slots() {
 	for _, m := range b.msgs {
 		m.slots = make([]slot, len(m.fields))
 		for i, f := range m.fields {
@@ -184,12 +206,6 @@ func buildLayouts() ([4]*layout, attrFields) {
 			m.slots[i] = sl
 		}
 	}
-	if b.err != nil {
-		// The generated code is linked in: a mismatch is a programming
-		// error caught by every test, never a property of the input.
-		panic("otlp: schema: " + b.err.Error())
-	}
-	return out, a
 }
 
 // number stores the number of field name of md in num and returns the
@@ -242,6 +258,7 @@ func (b *schemaBuilder) layout(req protoreflect.MessageDescriptor, resourceX, sc
 		return l
 	}
 	l.itemMsg = b.message(it)
+	l.itemTag = byte(protowire.EncodeTag(l.item, protowire.BytesType))
 	if !metrics {
 		l.sxMsg.fields[l.item].role = roleItem
 		b.markItems()
@@ -295,7 +312,7 @@ func (b *schemaBuilder) message(md protoreflect.MessageDescriptor) *message {
 	if m, ok := b.msgs[md.FullName()]; ok {
 		return m
 	}
-	m := &message{name: md.FullName(), nested: md.Name() == "AnyValue"}
+	m := &message{name: md.FullName()}
 	b.msgs[md.FullName()] = m
 	fds := md.Fields()
 	top := 0
@@ -328,7 +345,17 @@ func (b *schemaBuilder) message(md protoreflect.MessageDescriptor) *message {
 		case protoreflect.Fixed64Kind, protoreflect.Sfixed64Kind, protoreflect.DoubleKind:
 			f.kind = kindFixed64
 		case protoreflect.BytesKind:
-			f.kind = kindBytes
+			// The Collector (pdata) refuses a whole request with 400 when
+			// an id is neither empty nor of its size, so Scan must too:
+			// one such payload would poison a merged batch.
+			switch fd.Name() {
+			case "trace_id":
+				f.kind = kindTraceID
+			case "span_id", "parent_span_id":
+				f.kind = kindSpanID
+			default:
+				f.kind = kindBytes
+			}
 		case protoreflect.StringKind:
 			// proto3 (and editions, by default) require valid UTF-8, and
 			// Go's proto.Unmarshal enforces it; proto2 does not.
