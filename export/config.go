@@ -2,7 +2,7 @@ package export
 
 import (
 	"context"
-	"log/slog"
+	"io"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -10,6 +10,7 @@ import (
 	"github.com/otlpfwd/otlpfwd/shared/aws/queue"
 	"github.com/otlpfwd/otlpfwd/shared/aws/setup"
 	"github.com/otlpfwd/otlpfwd/shared/dlq"
+	"github.com/otlpfwd/otlpfwd/shared/emf"
 	"github.com/otlpfwd/otlpfwd/shared/otlphttp"
 )
 
@@ -26,9 +27,11 @@ const (
 )
 
 // FromEnv builds the Handler the way the Lambda runs it, configured from
-// getenv. Every problem is reported at once.
-func FromEnv(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*Handler, error) {
+// getenv, with its JSON log lines and EMF metrics written to out (stdout in
+// Lambda). Every problem is reported at once.
+func FromEnv(ctx context.Context, getenv func(string) string, out io.Writer) (*Handler, error) {
 	env := setup.NewEnv(getenv)
+	logger := setup.Logger(out, env)
 	dlqURL := env.Required(EnvDLQURL, "the dead-letter queue URL")
 	opts := Options{
 		SourceStream:       env.Get(EnvExportStream),
@@ -39,7 +42,8 @@ func FromEnv(ctx context.Context, getenv func(string) string, logger *slog.Logge
 			Failures: env.Int(EnvBreakerFailures, 3, -1),
 			Cooldown: env.Duration(EnvBreakerCooldown, 30*time.Second),
 		},
-		Logger: logger,
+		Logger:  logger,
+		Metrics: emf.New(out, setup.MetricsNamespace),
 	}
 	cfg, err := setup.AWS(ctx, env)
 	if err != nil {

@@ -117,9 +117,13 @@ func (b *batch) writeDead(ctx context.Context) {
 		}
 	}
 	for di := range failedDead {
-		b.markRetry(b.dead[di].recs)
-		b.stats.DeadLettered -= b.dead[di].items
-		b.stats.DeadReasons[b.dead[di].reason] -= b.dead[di].items
+		d := &b.dead[di]
+		b.markRetry(d.recs)
+		b.stats.DeadLettered -= d.items
+		b.stats.DeadReasons[d.reason] -= d.items
+		if cs := b.stats.Collectors[d.meta.Collector]; cs != nil {
+			cs.DeadLettered -= d.items
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/otlpfwd/otlpfwd/shared/emf"
 	"github.com/otlpfwd/otlpfwd/shared/otlphttp"
 	"github.com/otlpfwd/otlpfwd/shared/route"
 )
@@ -57,6 +58,9 @@ type Options struct {
 	// Logger receives one summary line per batch and a line per problem.
 	// Default: discard.
 	Logger *slog.Logger
+	// Metrics receives the batch's outcome counters as EMF lines. Default:
+	// none.
+	Metrics *emf.Writer
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 }
@@ -127,5 +131,6 @@ func (h *Handler) Process(ctx context.Context, ev events.KinesisEvent) (events.K
 	b.stats.Failed = len(resp.BatchItemFailures)
 	b.stats.Duration = h.opts.Now().Sub(start)
 	b.log()
+	b.emit()
 	return resp, b.stats, nil
 }

@@ -32,6 +32,8 @@ type Stats struct {
 	DeadLetterFails int
 	Failed          int // source records reported in BatchItemFailures
 	Duration        time.Duration
+	// Collectors counts the items routed to each collector.
+	Collectors map[string]int
 }
 
 // batch is the state of one invocation.

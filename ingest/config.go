@@ -2,7 +2,7 @@ package ingest
 
 import (
 	"context"
-	"log/slog"
+	"io"
 
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -11,6 +11,7 @@ import (
 	"github.com/otlpfwd/otlpfwd/shared/aws/setup"
 	"github.com/otlpfwd/otlpfwd/shared/aws/stream"
 	"github.com/otlpfwd/otlpfwd/shared/dlq"
+	"github.com/otlpfwd/otlpfwd/shared/emf"
 )
 
 // Environment variables of the ingest function (besides those of
@@ -26,11 +27,13 @@ const (
 )
 
 // FromEnv builds the Handler the way the Lambda runs it: AWS clients, the
-// routing table and the writers, configured from getenv. Every problem is
+// routing table and the writers, configured from getenv, with its JSON log
+// lines and EMF metrics written to out (stdout in Lambda). Every problem is
 // reported at once.
-func FromEnv(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*Handler, error) {
+func FromEnv(ctx context.Context, getenv func(string) string, out io.Writer) (*Handler, error) {
 	env := setup.NewEnv(getenv)
-	out := env.Required(EnvExportStream, "the export stream (name or ARN)")
+	logger := setup.Logger(out, env)
+	exportStream := env.Required(EnvExportStream, "the export stream (name or ARN)")
 	dlqURL := env.Required(EnvDLQURL, "the dead-letter queue URL")
 	opts := Options{
 		SourceStream:       env.Get(EnvRawStream),
@@ -39,6 +42,7 @@ func FromEnv(ctx context.Context, getenv func(string) string, logger *slog.Logge
 		DLQMaxMessageBytes: env.Int(EnvDLQMaxMessageSize, dlq.DefaultMaxBody, 8<<10),
 		Margin:             env.Duration(EnvMargin, DefaultMargin),
 		Logger:             logger,
+		Metrics:            emf.New(out, setup.MetricsNamespace),
 	}
 	cfg, err := setup.AWS(ctx, env)
 	if err != nil {
@@ -49,7 +53,7 @@ func FromEnv(ctx context.Context, getenv func(string) string, logger *slog.Logge
 	if err := env.Err(); err != nil {
 		return nil, err
 	}
-	w := stream.NewWriter(kinesis.NewFromConfig(cfg), out, stream.Options{})
+	w := stream.NewWriter(kinesis.NewFromConfig(cfg), exportStream, stream.Options{})
 	q := queue.NewWriter(sqs.NewFromConfig(cfg), dlqURL, queue.Options{MaxBatchBytes: opts.DLQMaxMessageBytes})
 	return New(routes, w, q, opts)
 }

@@ -39,10 +39,11 @@ type packer struct {
 	open    map[packKey]*pack
 	done    []*pack
 	next    map[string]int
+	routed  map[string]int // items routed to each collector
 }
 
 func newPacker(opts Options) packer {
-	return packer{max: opts.MaxRecordBytes, buckets: opts.PartitionBuckets, open: map[packKey]*pack{}, next: map[string]int{}}
+	return packer{max: opts.MaxRecordBytes, buckets: opts.PartitionBuckets, open: map[packKey]*pack{}, next: map[string]int{}, routed: map[string]int{}}
 }
 
 // items turns one telemetry request into tier-2 items: the application's
@@ -98,6 +99,7 @@ func fill(it *record.Item, raw, gz []byte, items int) {
 // add puts items for collector c into its open record, closing records as
 // they fill.
 func (p *packer) add(src int, c *route.Collector, t *processor.Telemetry, items []record.Item) {
+	p.routed[c.Name] += t.Stats.Items
 	hdrs := passed(c, t.Headers)
 	key := packKey{collector: c.Name, signal: t.Signal, headers: headerKey(hdrs)}
 	for i := range items {

@@ -32,7 +32,7 @@ func throughIngest(t *testing.T, ctx context.Context, a *AWS, st *Stack, group s
 	env[ingest.EnvExportStream] = st.ExportStreamARN
 	env[ingest.EnvDLQURL] = st.DLQURL
 	env[route.EnvCollectorsSecretPrefix] = st.SecretPrefix
-	h, err := ingest.FromEnv(ctx, envFunc(env), testLogger(t))
+	h, err := ingest.FromEnv(ctx, envFunc(env), testOutput(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func exportShards(t *testing.T, a *AWS, st *Stack, recs []events.KinesisEventRec
 	env[export.EnvDLQURL] = st.DLQURL
 	env[export.EnvExportStream] = st.ExportStreamARN
 	env[route.EnvCollectorsSecretPrefix] = st.SecretPrefix
-	h, err := export.FromEnv(context.Background(), envFunc(env), testLogger(t))
+	h, err := export.FromEnv(context.Background(), envFunc(env), testOutput(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func TestIngestAgainstMoto(t *testing.T) {
 	env[ingest.EnvExportStream] = st.ExportStreamARN
 	env[ingest.EnvDLQURL] = st.DLQURL
 	env[route.EnvCollectorsSecretPrefix] = st.SecretPrefix
-	h, err := ingest.FromEnv(ctx, envFunc(env), testLogger(t))
+	h, err := ingest.FromEnv(ctx, envFunc(env), testOutput(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"log/slog"
+	"io"
 	"os"
 	"slices"
 	"testing"
@@ -88,11 +88,12 @@ func envFunc(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+// testOutput is where in-process handlers log: stderr under -v.
+func testOutput(t *testing.T) io.Writer {
 	if testing.Verbose() {
-		return slog.New(slog.NewJSONHandler(os.Stderr, nil))
+		return os.Stderr
 	}
-	return slog.New(slog.DiscardHandler)
+	return io.Discard
 }
 
 // startCollector starts a real OpenTelemetry Collector for one test.

@@ -13,10 +13,10 @@ import (
 )
 
 func main() {
-	logger := setup.Logger(os.Stdout, setup.NewEnv(os.Getenv))
-	h, err := export.FromEnv(context.Background(), os.Getenv, logger)
+	h, err := export.FromEnv(context.Background(), os.Getenv, os.Stdout)
 	if err != nil {
-		logger.Error("export cannot start", "err", err)
+		// The function cannot work: say why once, where CloudWatch keeps it.
+		setup.Logger(os.Stdout, setup.NewEnv(os.Getenv)).Error("export cannot start", "err", err)
 		os.Exit(1)
 	}
 	lambda.Start(h.Handle)

@@ -16,6 +16,10 @@ import (
 	"github.com/otlpfwd/otlpfwd/shared/route"
 )
 
+// MetricsNamespace is the CloudWatch namespace of the functions' EMF
+// metrics.
+const MetricsNamespace = "otlpfwd"
+
 // Variables read here.
 const (
 	EnvLogLevel     = "OTLPFWD_LOG_LEVEL"
