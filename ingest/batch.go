@@ -19,6 +19,7 @@ type Stats struct {
 	Telemetry       int
 	Items           int
 	SkippedLines    int
+	InProgressSpans int // aws/spans spans not ended yet: skipped, logged again when they end
 	Unrouted        int
 	Undecodable     int
 	Routed          int // telemetry x collectors
@@ -44,10 +45,18 @@ type batch struct {
 	packs   packer
 	dead    []deadLetter
 	tel     []processor.Telemetry
+	pending []pendingTel // mergeable telemetry of the payload being read
 	matches []*route.Collector
 	buf     []byte
 	records []*events.KinesisEventRecord
 	retry   []bool // source records to report in BatchItemFailures
+}
+
+// pendingTel is mergeable telemetry waiting for the end of its payload,
+// with the event it came from.
+type pendingTel struct {
+	ev  processor.Event
+	tel processor.Telemetry
 }
 
 func newBatch(h *Handler, table *route.Table, n int) *batch {
@@ -75,13 +84,17 @@ func (b *batch) add(idx int, rec *events.KinesisEventRecord) {
 	if region == "" {
 		region = b.h.opts.Region
 	}
-	shard := shardID(rec.EventID)
+	shard, seq := shardID(rec.EventID), rec.Kinesis.SequenceNumber
+	// Plain logs are made only when some collector wants them from this
+	// log group and source.
+	plain := b.table.HasPlainLogs() && len(b.table.PlainLogs(b.matches[:0], p.LogGroup, processor.LineSource(p.LogGroup))) > 0
+	b.pending = b.pending[:0]
 	for e := range p.LogEvents {
 		le := &p.LogEvents[e]
 		b.stats.LogEvents++
 		ev := processor.Event{
 			Owner: p.Owner, Region: region, LogGroup: p.LogGroup, LogStream: p.LogStream,
-			ID: string(le.ID), Time: time.UnixMilli(le.Timestamp), Message: le.Message,
+			ID: string(le.ID), Time: time.UnixMilli(le.Timestamp), Message: le.Message, PlainLogs: plain,
 		}
 		var outcome processor.Outcome
 		b.tel, outcome, err = b.h.opts.Chain.Process(&ev, b.tel[:0])
@@ -89,35 +102,89 @@ func (b *batch) add(idx int, rec *events.KinesisEventRecord) {
 		case processor.Skipped:
 			b.stats.SkippedLines++
 			continue
+		case processor.InProgress:
+			b.stats.InProgressSpans++
+			continue
 		case processor.Undecodable:
-			b.undecodable(idx, rec, p.LogGroup, []byte(le.Message), err)
+			b.undecodable(idx, rec, p.LogGroup, []byte(ev.Message), err)
 			continue
 		}
 		for t := range b.tel {
-			b.route(idx, &ev, &b.tel[t], shard, rec.Kinesis.SequenceNumber)
+			if b.tel[t].Mergeable {
+				b.pending = append(b.pending, pendingTel{ev: ev, tel: b.tel[t]})
+				continue
+			}
+			b.routeOrDeadLetter(idx, &ev, &b.tel[t], shard, seq)
 		}
+	}
+	b.flushPending(idx, shard, seq)
+}
+
+// flushPending routes the payload's mergeable telemetry, merged: one
+// request per processor, signal and source instead of one per log line.
+// A merged request that cannot be packed (an item larger than a tier-2
+// record) falls back to its parts, so that only the culprit event is
+// dead-lettered.
+func (b *batch) flushPending(idx int, shard, seq string) {
+	if len(b.pending) == 0 {
+		return
+	}
+	tel := make([]processor.Telemetry, len(b.pending))
+	for i := range b.pending {
+		tel[i] = b.pending[i].tel
+	}
+	for _, m := range processor.MergePayload(tel) {
+		first := &b.pending[m.From[0]].ev
+		if len(m.From) == 1 {
+			b.routeOrDeadLetter(idx, first, &m.Telemetry, shard, seq)
+			continue
+		}
+		if err := b.route(idx, first, &m.Telemetry, shard, seq); err != nil {
+			for _, i := range m.From {
+				b.routeOrDeadLetter(idx, &b.pending[i].ev, &b.pending[i].tel, shard, seq)
+			}
+		}
+	}
+	clear(b.pending) // drop the references to the payload's requests
+}
+
+// routeOrDeadLetter routes t, dead-lettering ev when t cannot be packed.
+func (b *batch) routeOrDeadLetter(idx int, ev *processor.Event, t *processor.Telemetry, shard, seq string) {
+	if err := b.route(idx, ev, t, shard, seq); err != nil {
+		b.stats.Telemetry++
+		b.stats.Items += t.Stats.Items
+		b.undecodable(idx, b.records[idx], ev.LogGroup, []byte(ev.Message), err)
 	}
 }
 
-// route sends one telemetry request to every collector that wants it.
-func (b *batch) route(idx int, ev *processor.Event, t *processor.Telemetry, shard, seq string) {
-	b.stats.Telemetry++
-	b.stats.Items += t.Stats.Items
-	b.matches = b.table.Match(b.matches[:0], t.Signal, ev.LogGroup, t.Source)
+// route sends one telemetry request to every collector that wants it:
+// plain log records only to the collectors that asked for plain logs,
+// everything else by the collectors' match rules. It returns the error of
+// packing t into tier-2 items, having counted and sent nothing.
+func (b *batch) route(idx int, ev *processor.Event, t *processor.Telemetry, shard, seq string) error {
+	if t.PlainLogs {
+		b.matches = b.table.PlainLogs(b.matches[:0], ev.LogGroup, t.Source)
+	} else {
+		b.matches = b.table.Match(b.matches[:0], t.Signal, ev.LogGroup, t.Source)
+	}
 	if len(b.matches) == 0 {
+		b.stats.Telemetry++
+		b.stats.Items += t.Stats.Items
 		b.stats.Unrouted++
-		return
+		return nil
 	}
 	items, err := b.packs.items(ev, t, shard, seq)
 	if err != nil {
-		b.undecodable(idx, b.records[idx], ev.LogGroup, []byte(ev.Message), err)
-		return
+		return err
 	}
+	b.stats.Telemetry++
+	b.stats.Items += t.Stats.Items
 	for _, c := range b.matches {
 		b.stats.Routed++
 		b.stats.RoutedItems += t.Stats.Items
 		b.packs.add(idx, c, t, items)
 	}
+	return nil
 }
 
 // finish closes the open tier-2 records.

@@ -22,6 +22,7 @@ import (
 	"github.com/otlpfwd/otlpfwd/shared/compress"
 	"github.com/otlpfwd/otlpfwd/shared/dlq"
 	"github.com/otlpfwd/otlpfwd/shared/fixture"
+	"github.com/otlpfwd/otlpfwd/shared/otlp"
 	"github.com/otlpfwd/otlpfwd/shared/record"
 	"github.com/otlpfwd/otlpfwd/shared/route"
 )
@@ -60,7 +61,8 @@ func (hs *harness) written(t *testing.T) []*record.Record {
 	return out
 }
 
-// testIDs lists the test.id of every item the records carry, per collector.
+// testIDs lists the test.id of every tagged item the records carry, per
+// collector.
 func testIDs(t *testing.T, recs []*record.Record) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
@@ -83,7 +85,11 @@ func testIDs(t *testing.T, recs []*record.Record) map[string][]string {
 			if len(ids) != it.Items {
 				t.Fatalf("item says %d items, holds %d", it.Items, len(ids))
 			}
-			out[r.Collector] = append(out[r.Collector], ids...)
+			for _, id := range ids {
+				if id != "" { // items otlpfwd made (REPORT metrics, plain logs) carry no test id
+					out[r.Collector] = append(out[r.Collector], id)
+				}
+			}
 		}
 	}
 	for c := range out {
@@ -129,11 +135,26 @@ func TestFixtureEvent(t *testing.T) {
 		t.Fatalf("test ids written:\n%v\nwant\n%v", unique, f.TestIDs)
 	}
 	tot := f.Totals
+	// The fixture's REPORT lines are noise to the manifest; lambda-platform
+	// turns them into metrics.
+	reports, reportPoints := reportLines(t, ev)
+	spans, points, logs := int(tot["spans"].(float64)), int(tot["metric_data_points"].(float64))+reportPoints, int(tot["log_records"].(float64))
 	// The control message's one event is not a log event of the data.
-	if st.ControlMessages != int(tot["control_events"].(float64)) || st.SkippedLines != int(tot["noise_lines"].(float64)) ||
+	if st.ControlMessages != int(tot["control_events"].(float64)) || st.SkippedLines != int(tot["noise_lines"].(float64))-reports ||
 		st.LogEvents != int(tot["log_events"].(float64))-int(tot["control_events"].(float64)) ||
-		st.Items != int(tot["spans"].(float64)+tot["metric_data_points"].(float64)+tot["log_records"].(float64)) {
-		t.Fatalf("stats %+v disagree with the manifest totals %v", st, tot)
+		st.Items != spans+points+logs || st.InProgressSpans != 0 {
+		t.Fatalf("stats %+v disagree with the manifest totals %v and %d REPORT lines", st, tot, reports)
+	}
+	// Every signal reached tier-2 records of its own, with exact counts.
+	recs, items := bySignal(t, hs.written(t))
+	if items[otlp.Traces] != spans || items[otlp.Metrics] != points || items[otlp.Logs] != logs {
+		t.Fatalf("tier-2 items by signal %v, want %d spans, %d data points (%d from %d REPORT lines), %d log records",
+			items, spans, points, reportPoints, reports, logs)
+	}
+	for _, sig := range otlp.Signals {
+		if recs[sig] == 0 {
+			t.Fatalf("no tier-2 record for %s", sig)
+		}
 	}
 	if st.Records != f.Records || st.Undecodable != 3 {
 		t.Fatalf("records %d undecodable %d, want %d and 3", st.Records, st.Undecodable, f.Records)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/otlpfwd/otlpfwd/shared/compress"
 	"github.com/otlpfwd/otlpfwd/shared/cwlogs"
 	"github.com/otlpfwd/otlpfwd/shared/otlp"
+	"github.com/otlpfwd/otlpfwd/shared/record"
 	"github.com/otlpfwd/otlpfwd/shared/route"
 )
 
@@ -50,4 +52,40 @@ func eventOf(t *testing.T, logGroup string, lines ...string) events.KinesisEvent
 		t.Fatal(err)
 	}
 	return events.KinesisEvent{Records: []events.KinesisEventRecord{kinesisRecord("100", compress.Gzip(nil, js, 6))}}
+}
+
+// bySignal counts the tier-2 records and the items they carry per signal.
+func bySignal(t *testing.T, recs []*record.Record) (records, items map[otlp.Signal]int) {
+	t.Helper()
+	records, items = map[otlp.Signal]int{}, map[otlp.Signal]int{}
+	for _, r := range recs {
+		records[r.Signal]++
+		for _, it := range r.Items {
+			items[r.Signal] += it.Items
+		}
+	}
+	return records, items
+}
+
+// reportLines counts the REPORT lines of the decodable records of ev and
+// the data points lambda-platform makes of them: duration, billed
+// duration, memory size and max memory used, and init duration when given.
+func reportLines(t *testing.T, ev events.KinesisEvent) (lines, points int) {
+	t.Helper()
+	for _, r := range ev.Records {
+		p, _, err := cwlogs.Decode(r.Kinesis.Data, nil, cwlogs.Options{})
+		if err != nil {
+			continue
+		}
+		for _, le := range p.LogEvents {
+			if strings.HasPrefix(le.Message, "REPORT RequestId: ") {
+				lines++
+				points += 4
+				if strings.Contains(le.Message, "Init Duration: ") {
+					points++
+				}
+			}
+		}
+	}
+	return lines, points
 }

@@ -18,7 +18,7 @@ func (b *batch) log(ev events.KinesisEvent) {
 		"shard_id", shard, "first_seq", first, "last_seq", last,
 		"records", s.Records, "bytes", s.BytesIn, "control_messages", s.ControlMessages,
 		"log_events", s.LogEvents, "telemetry", s.Telemetry, "items", s.Items,
-		"skipped_lines", s.SkippedLines, "unrouted", s.Unrouted, "undecodable", s.Undecodable,
+		"skipped_lines", s.SkippedLines, "in_progress_spans", s.InProgressSpans, "unrouted", s.Unrouted, "undecodable", s.Undecodable,
 		"routed", s.Routed, "out_records", s.OutRecords, "bytes_out", s.BytesOut,
 		"put_calls", s.PutCalls, "put_retried", s.PutRetried, "put_failed", s.PutFailed,
 		"dead_letters", s.DeadLetters, "dead_letter_failures", s.DeadLetterFails,
@@ -37,7 +37,7 @@ func (b *batch) emit() {
 	err := m.Emit(map[string]string{"Function": "ingest"}, []emf.Metric{
 		c("RecordsIn", s.Records), {Name: "BytesIn", Unit: emf.Bytes, Value: float64(s.BytesIn)},
 		c("ControlMessages", s.ControlMessages), c("LogEvents", s.LogEvents), c("Telemetry", s.Telemetry),
-		c("ItemsIn", s.Items), c("SkippedLines", s.SkippedLines), c("Unrouted", s.Unrouted), c("Undecodable", s.Undecodable),
+		c("ItemsIn", s.Items), c("SkippedLines", s.SkippedLines), c("InProgressSpans", s.InProgressSpans), c("Unrouted", s.Unrouted), c("Undecodable", s.Undecodable),
 		c("ItemsRouted", s.RoutedItems), c("RecordsOut", s.OutRecords), {Name: "BytesOut", Unit: emf.Bytes, Value: float64(s.BytesOut)},
 		c("PutCalls", s.PutCalls), c("PutRetried", s.PutRetried), c("PutFailed", s.PutFailed),
 		c("DeadLetters", s.DeadLetters), c("DeadLetterFailures", s.DeadLetterFails), c("FailedRecords", s.Failed),

@@ -17,7 +17,25 @@ const (
 	Skipped
 	// Undecodable: a processor claimed the event but could not decode it.
 	Undecodable
+	// InProgress: an aws/spans span that has not ended; its completed
+	// version follows in a later event. Count it; it is not an error.
+	InProgress
 )
+
+// String returns the outcome's name.
+func (o Outcome) String() string {
+	switch o {
+	case Decoded:
+		return "decoded"
+	case Skipped:
+		return "skipped"
+	case Undecodable:
+		return "undecodable"
+	case InProgress:
+		return "in_progress"
+	}
+	return fmt.Sprintf("outcome(%d)", int(o))
+}
 
 // Chain tries processors in order; the first that does not answer
 // ErrNotMine decides.
@@ -28,8 +46,14 @@ type Chain struct {
 // NewChain returns a chain of the given processors.
 func NewChain(procs ...Processor) *Chain { return &Chain{procs: procs} }
 
-// Default returns the chain used by ingest: the otlp-stdout envelope.
-func Default() *Chain { return NewChain(OTLPStdout{}) }
+// Default returns the chain used by ingest, in this order: aws-spans (only
+// events of the aws/spans log group, first so that no span is ever read as
+// something else), otlp-stdout envelopes, lambda-platform (REPORT lines)
+// and plain-logs (any other line, only for events with PlainLogs set).
+// A line one of them claims is never also a plain log.
+func Default() *Chain {
+	return NewChain(AWSSpans{}, OTLPStdout{}, LambdaPlatform{}, PlainLogs{})
+}
 
 // Process classifies ev and appends its telemetry to dst. The error, for
 // Undecodable, names the processor and what was wrong.
@@ -39,6 +63,9 @@ func (c *Chain) Process(ev *Event, dst []Telemetry) ([]Telemetry, Outcome, error
 		out, err := p.Process(ev, dst)
 		if errors.Is(err, ErrNotMine) {
 			continue
+		}
+		if errors.Is(err, ErrInProgress) {
+			return dst[:n], InProgress, nil
 		}
 		if err != nil {
 			return dst[:n], Undecodable, fmt.Errorf("%s: %w", p.Name(), err)

@@ -52,3 +52,49 @@ func TestChainClassifies(t *testing.T) {
 		})
 	}
 }
+
+// TestChainPlainLogsOnlyUnclaimed: with plain logs asked for, a line that
+// another processor claims (or that Lambda wrote) never also becomes a
+// plain log; every other line does.
+func TestChainPlainLogsOnlyUnclaimed(t *testing.T) {
+	sc := bufio.NewScanner(bytes.NewReader(fixture.Read(t, "envelope/v0.17.3-multi-service.jsonl")))
+	sc.Buffer(nil, 1<<20)
+	sc.Scan()
+	envelope := sc.Text()
+	platform := cases(t, "lambda-platform.json")
+	spans := cases(t, "aws-spans.json")
+	plain := cases(t, "plain-logs.json")
+	tests := []struct {
+		name      string
+		ev        *Event
+		outcome   Outcome
+		processor string
+	}{
+		{"envelope", plainEvent(envelope), Decoded, "otlp-stdout"},
+		{"report text", plainEvent(platform["text-cold"]), Decoded, "lambda-platform"},
+		{"report json", plainEvent(platform["json"]), Decoded, "lambda-platform"},
+		{"span", &Event{LogGroup: SpansLogGroup, Message: spans["lambda-server"], PlainLogs: true}, Decoded, "aws-spans"},
+		{"span in progress", &Event{LogGroup: SpansLogGroup, Message: spans["in-progress-no-end"], PlainLogs: true}, InProgress, ""},
+		{"damaged span", &Event{LogGroup: SpansLogGroup, Message: "not a span", PlainLogs: true}, Undecodable, ""},
+		{"start", plainEvent(plain["platform-start"]), Skipped, ""},
+		{"json platform", plainEvent(plain["platform-json-start"]), Skipped, ""},
+		{"text line", plainEvent(plain["node-text"]), Decoded, "plain-logs"},
+		{"json line", plainEvent(plain["json-lambda"]), Decoded, "plain-logs"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, outcome, err := Default().Process(tt.ev, nil)
+			if outcome != tt.outcome {
+				t.Fatalf("outcome %v (%v), want %v", outcome, err, tt.outcome)
+			}
+			for _, tel := range out {
+				if tel.Processor != tt.processor || tel.PlainLogs != (tt.processor == "plain-logs") {
+					t.Fatalf("telemetry from %s (plain %v), want only %s", tel.Processor, tel.PlainLogs, tt.processor)
+				}
+			}
+			if (len(out) > 0) != (tt.processor != "") {
+				t.Fatalf("%d requests", len(out))
+			}
+		})
+	}
+}
