@@ -73,5 +73,7 @@ Common tasks:
 		return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
 	root.AddCommand(newDecodeCmd(std))
+	root.AddCommand(newLocalCmd(std))
+	root.AddCommand(newDeployCmd(std))
 	return root
 }
