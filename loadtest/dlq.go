@@ -16,6 +16,7 @@ import (
 // ReceiveAPI is the part of the SQS client PeekDLQ uses.
 type ReceiveAPI interface {
 	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
+	ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error)
 }
 
 // DLQTally is what PeekDLQ found.
@@ -27,11 +28,14 @@ type DLQTally struct {
 }
 
 // PeekDLQ reads every message of the queue without deleting it (each
-// stays invisible for visibility seconds, so that one pass sees each
-// once) and records the tagged items in the ledger as dead-lettered.
+// stays invisible for visibility seconds during the pass, so that it is
+// seen once, and is made visible again at the end) and records the tagged
+// items in the ledger as dead-lettered.
 func PeekDLQ(ctx context.Context, api ReceiveAPI, url string, visibility int32, ledger *Ledger) (DLQTally, error) {
 	t := DLQTally{ByReason: map[string]int{}}
 	seen := map[string]bool{}
+	var handles []string
+	defer func() { release(ctx, api, url, handles) }()
 	groups := map[string][]*dlq.Message{}
 	for {
 		out, err := api.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10,
@@ -49,6 +53,7 @@ func PeekDLQ(ctx context.Context, api ReceiveAPI, url string, visibility int32, 
 				continue
 			}
 			seen[id] = true
+			handles = append(handles, aws.ToString(m.ReceiptHandle))
 			fresh++
 			msg, err := dlq.Parse(aws.ToString(m.Body))
 			if err != nil {
@@ -95,4 +100,17 @@ func tallyMessage(m *dlq.Message, ledger *Ledger, t *DLQTally) int {
 		ledger.DeadLettered(id)
 	}
 	return len(ids)
+}
+
+// release makes peeked messages visible again, ten at a time.
+func release(ctx context.Context, api ReceiveAPI, url string, handles []string) {
+	for len(handles) > 0 {
+		n := min(10, len(handles))
+		in := &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(url)}
+		for i, h := range handles[:n] {
+			in.Entries = append(in.Entries, types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), ReceiptHandle: aws.String(h), VisibilityTimeout: 0})
+		}
+		_, _ = api.ChangeMessageVisibilityBatch(ctx, in) // best effort: otherwise they reappear after the timeout
+		handles = handles[n:]
+	}
 }

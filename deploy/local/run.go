@@ -79,6 +79,9 @@ func Run(ctx context.Context, o RunOptions) (Summary, error) {
 	}
 	defer p.Stop()
 	obs := p.Observe(ledger)
+	if obs != nil {
+		defer obs.Close()
+	}
 	fmt.Fprintf(o.Out, "pipeline up: moto %s, collector %s, work dir %s\n", motoURL(p), p.CollectorURL, o.Dir)
 	start := time.Now()
 	genDone := make(chan error, 1)
@@ -113,41 +116,13 @@ wait:
 	if genErr != nil {
 		return Summary{}, genErr
 	}
-	// Drain: wait until both mappings caught up and nothing is pending.
-	drainCtx, cancel := context.WithTimeout(ctx, o.DrainTimeout)
-	defer cancel()
-	for drainCtx.Err() == nil {
-		idleCtx, c2 := context.WithTimeout(drainCtx, o.Interval)
-		err := p.WaitIdle(idleCtx)
-		c2()
-		c := progress()
-		settled := p.Counters.Get("export/Delivered")+p.Counters.Get("export/DeadLettered") >= float64(c.Written)
-		if obs != nil {
-			settled = c.Pending == 0 || (err == nil && settled)
-		}
-		if err == nil && settled {
-			break
-		}
-		if err := p.Err(); err != nil {
-			return Summary{}, err
-		}
-	}
-	if obs != nil {
-		obs.Close()
-		if err := obs.Err(); err != nil {
-			return Summary{}, err
-		}
-	}
-	tally, err := loadtest.PeekDLQ(ctx, p.AWS.SQS, p.Stack.DLQURL, 60, ledger)
+	s, err := p.Settle(ctx, ledger, obs, o.DrainTimeout, o.Interval, func() { progress() })
 	if err != nil {
-		return Summary{}, err
+		return s, err
 	}
-	s := summarize(ledger, p, obs != nil, time.Since(start))
-	s.DLQ = tally
-	if obs == nil {
-		// Without the collector's output, delivery is what export reported.
-		s.Delivered = int(p.Counters.Get("export/Delivered"))
-		s.Missing = max(0, s.Written-s.Delivered-s.DeadLettered-s.Pending)
+	s.Elapsed = time.Since(start)
+	if s.Elapsed > 0 {
+		s.SpansPerSecond = float64(s.Delivered) / s.Elapsed.Seconds()
 	}
 	printSummary(o.Out, s)
 	if o.Keep {
@@ -156,23 +131,6 @@ wait:
 		<-ctx.Done()
 	}
 	return s, nil
-}
-
-func summarize(l *loadtest.Ledger, p *Pipeline, direct bool, elapsed time.Duration) Summary {
-	pendingRecords := p.Ingest.Stats().Total().Pending + p.Export.Stats().Total().Pending
-	c := l.Counts()
-	s := Summary{Written: c.Written, Delivered: c.Delivered, DeadLettered: c.DeadLettered, Duplicates: c.Duplicates,
-		DamagedLines: c.Damaged, Counters: p.Counters.Snapshot(), Elapsed: elapsed, ObservedDirect: direct,
-		Latency: LatencyJSON{P50: c.Latency.P50, P99: c.Latency.P99}, P90: c.Latency.P90, Max: c.Latency.Max}
-	if pendingRecords > 0 {
-		s.Pending = c.Pending // still in a stream, being retried
-	} else {
-		s.Missing = c.Pending
-	}
-	if elapsed > 0 {
-		s.SpansPerSecond = float64(s.Delivered) / elapsed.Seconds()
-	}
-	return s
 }
 
 func printSummary(w io.Writer, s Summary) {
