@@ -65,6 +65,12 @@ OTLP collectors, and keeps what cannot be delivered in an SQS dead-letter queue.
 
 Common tasks:
   otlpfwd local                      run the whole pipeline on this machine
+  otlpfwd deploy --resolve-s3        build and deploy the stack (template.yaml)
+  otlpfwd subscribe --prefix /aws/lambda/prod-
+                                     send those log groups' telemetry to the pipeline
+  otlpfwd status                     is the pipeline healthy?
+  otlpfwd dlq inspect --peek 5       what is in the dead-letter queue, and why
+  otlpfwd dlq redrive                send it again, deleting what is delivered
   otlpfwd decode event.json          show what a Kinesis event or CloudWatch payload holds`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -75,5 +81,6 @@ Common tasks:
 	root.AddCommand(newDecodeCmd(std))
 	root.AddCommand(newLocalCmd(std))
 	root.AddCommand(newDeployCmd(std))
+	root.AddCommand(opsCommands(std)...)
 	return root
 }

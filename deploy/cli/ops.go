@@ -1,0 +1,198 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/otlpfwd/otlpfwd/deploy/stack"
+)
+
+// opsDeps are what the operating commands (subscribe, dlq, status) reach
+// outside the process; tests replace them.
+type opsDeps struct {
+	// loadAWS returns the AWS configuration for the flags (deploy's).
+	loadAWS func(ctx context.Context, f deployFlags) (aws.Config, error)
+	// isTerminal reports whether the input is an interactive terminal
+	// (confirmation prompts).
+	isTerminal func(io.Reader) bool
+	// isTerminalOut reports whether an output is a terminal (progress
+	// bars).
+	isTerminalOut func(io.Writer) bool
+}
+
+func defaultOpsDeps() opsDeps {
+	return opsDeps{loadAWS: loadAWS, isTerminal: isTerminal, isTerminalOut: isTerminalOut}
+}
+
+// opsCommands are the commands that operate a deployed stack.
+func opsCommands(std IO) []*cobra.Command { return opsCommandsWith(std, defaultOpsDeps()) }
+
+func opsCommandsWith(std IO, deps opsDeps) []*cobra.Command {
+	return []*cobra.Command{
+		newSubscribeCmd(std, deps), newUnsubscribeCmd(std, deps), newSubscriptionsCmd(std, deps),
+		newDLQCmd(std, deps), newStatusCmd(std, deps),
+	}
+}
+
+// isTerminalOut reports whether w is a terminal.
+func isTerminalOut(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// stackFlags are the flags every operating command shares: which stack,
+// which account and Region, and the output format.
+type stackFlags struct {
+	stackName, region, profile, endpoint, output string
+}
+
+const stackFlagsHelp = `The pipeline's resources (streams, queues, roles, log groups) are read from
+the outputs of the CloudFormation stack --stack-name (see otlpfwd deploy);
+flags such as --queue-url override one output, for a pipeline deployed
+another way. Credentials and Region come from the usual AWS places
+(environment, ~/.aws/config, --profile, --region); --endpoint-url sends
+every call to a stand-in such as moto.`
+
+func (f *stackFlags) register(fl *pflag.FlagSet) {
+	fl.StringVar(&f.stackName, "stack-name", "otlpfwd", "the otlpfwd CloudFormation stack whose outputs name the resources")
+	fl.StringVar(&f.region, "region", "", "AWS region (default: AWS_REGION or your profile's region)")
+	fl.StringVar(&f.profile, "profile", "", "named profile from your AWS config and credentials files")
+	fl.StringVar(&f.endpoint, "endpoint-url", "", "send every AWS call to this URL instead of AWS (a stand-in such as moto)")
+	fl.StringVarP(&f.output, "output", "o", "table", "result format: table or json (progress and prompts go to stderr)")
+}
+
+// check lists the problems of the shared flags.
+func (f *stackFlags) check() []error {
+	var errs []error
+	if f.output != "table" && f.output != "json" {
+		errs = append(errs, fmt.Errorf("--output %q: want table or json", f.output))
+	}
+	if !stackNamePattern.MatchString(f.stackName) {
+		errs = append(errs, fmt.Errorf("--stack-name %q: a stack name has 1 to 57 letters, digits and hyphens, starting with a letter", f.stackName))
+	}
+	return errs
+}
+
+// opsEnv is a connected command: its AWS configuration and, read on
+// first need, its stack's outputs.
+type opsEnv struct {
+	cfg     aws.Config
+	flags   stackFlags
+	stack   *stack.Stack
+	outputs *stack.Outputs
+}
+
+func (f *stackFlags) connect(ctx context.Context, deps opsDeps) (*opsEnv, error) {
+	cfg, err := deps.loadAWS(ctx, deployFlags{region: f.region, profile: f.profile, endpoint: f.endpoint})
+	if err != nil {
+		return nil, err
+	}
+	return &opsEnv{cfg: cfg, flags: *f}, nil
+}
+
+// describe reads the stack once.
+func (e *opsEnv) describe(ctx context.Context) (*stack.Stack, error) {
+	if e.stack != nil {
+		return e.stack, nil
+	}
+	st, err := stack.Describe(ctx, cloudformation.NewFromConfig(e.cfg), e.flags.stackName)
+	if err != nil {
+		if errors.Is(err, stack.ErrNoStack) {
+			return nil, fmt.Errorf("%w; or, for a pipeline deployed another way, name its resources with the flags listed in --help", err)
+		}
+		return nil, err
+	}
+	e.stack = st
+	o := st.OutputValues()
+	e.outputs = &o
+	return st, nil
+}
+
+// value returns the flag's value when set, else the stack output key.
+func (e *opsEnv) value(ctx context.Context, flag, key string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	if _, err := e.describe(ctx); err != nil {
+		return "", err
+	}
+	return e.outputs.Get(key)
+}
+
+// optional returns the stack output key, or "" when the stack lacks it.
+func (e *opsEnv) optional(ctx context.Context, key string) string {
+	if _, err := e.describe(ctx); err != nil {
+		return ""
+	}
+	return e.outputs.Values[key]
+}
+
+// ownLogGroups returns the pipeline's own log groups: the flag's, else
+// the stack's OwnLogGroups output.
+func (e *opsEnv) ownLogGroups(ctx context.Context, flag []string) ([]string, error) {
+	if len(flag) > 0 {
+		return flag, nil
+	}
+	v, err := e.value(ctx, "", stack.OutputOwnLogGroups)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, g := range strings.Split(v, ",") {
+		if g = strings.TrimSpace(g); g != "" {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+// confirmable holds the flags of a command that changes things.
+type confirmable struct {
+	dryRun, yes bool
+}
+
+func (c *confirmable) register(fl *pflag.FlagSet, what string) {
+	fl.BoolVar(&c.dryRun, "dry-run", false, "show what would "+what+", and change nothing")
+	fl.BoolVarP(&c.yes, "yes", "y", false, "do it without asking")
+}
+
+// check refuses to run without a way to confirm.
+func (c *confirmable) check(std IO, deps opsDeps, verb string) error {
+	if !c.dryRun && !c.yes && !deps.isTerminal(std.In) {
+		return fmt.Errorf("refusing to %s without confirmation: the input is not a terminal; pass --yes to go ahead without asking, or --dry-run to only see what would change", verb)
+	}
+	return nil
+}
+
+// ask asks the question unless --yes; declining is an error.
+func (c *confirmable) ask(std IO, question string) error {
+	if c.yes {
+		return nil
+	}
+	ok, err := confirm(std, question+" [y/N] ")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("declined: nothing was changed")
+	}
+	return nil
+}
+
+// writeJSON writes v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,122 @@
+package dlqops
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/otlpfwd/otlpfwd/shared/dlq"
+	"github.com/otlpfwd/otlpfwd/shared/otlp"
+)
+
+// fakeTarget is a Target whose Send runs SendFn.
+type fakeTarget struct {
+	SendFn func(m *dlq.Message) (int, error)
+}
+
+var _ Target = fakeTarget{}
+
+func (f fakeTarget) Check(context.Context, *dlq.Message) error { return nil }
+func (f fakeTarget) Send(_ context.Context, m *dlq.Message) (int, error) {
+	return f.SendFn(m)
+}
+func (f fakeTarget) Describe(*dlq.Message) string { return "fake" }
+
+// clock is a settable clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// extending counts ChangeMessageVisibility calls.
+type extending struct {
+	*recordingSQS
+	mu      sync.Mutex
+	extends int
+}
+
+func (e *extending) ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, o ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error) {
+	e.mu.Lock()
+	e.extends++
+	e.mu.Unlock()
+	return e.recordingSQS.ChangeMessageVisibility(ctx, in, o...)
+}
+
+// TestRedriveLease checks the lease rules with a clock the test moves: a
+// message held too long before its send gets its lease extended first; a
+// send that outlives the lease is not followed by a delete (the old
+// receipt handle may no longer be this run's), and the message stays.
+func TestRedriveLease(t *testing.T) {
+	e := newEnv(t)
+	var b batch
+	b.add("c", otlp.Traces, "x", 3)
+	bodies, err := dlq.Build(dlq.Message{Reason: dlq.Permanent, Collector: "c", Signal: "traces", Error: "test", Items: 3}, mustRaw(t, &b), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := e.aws.SQS.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &e.st.DLQURL, MessageBody: &bodies[0]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk := &clock{t: time.Now()}
+	opts := fast(RedriveOptions{Concurrency: 1, Lease: time.Minute, SendBudget: 20 * time.Second, LeaseMargin: 5 * time.Second, Now: clk.now})
+	api := &extending{recordingSQS: newRecordingSQS(e.aws.SQS)}
+	sends := 0
+	target := fakeTarget{SendFn: func(m *dlq.Message) (int, error) {
+		sends++
+		if sends == 1 {
+			clk.add(2 * time.Minute) // the first send outlives its lease
+		}
+		return m.Items, nil
+	}}
+	// The second message waits for the first: by its turn, its lease is
+	// over.
+	sum, err := Redrive(context.Background(), api, e.st.DLQURL, target, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.NotDeleted) != 1 || !strings.Contains(sum.NotDeleted[0].Why, "its lease ended during the send") {
+		t.Fatalf("not deleted: %+v", sum)
+	}
+	if len(sum.Left) != 1 || !strings.Contains(sum.Left[0].Why, "held longer than its lease") {
+		t.Fatalf("left: %+v", sum.Left)
+	}
+	if n := len(api.deleted()); n != 0 {
+		t.Fatalf("%d deletes", n)
+	}
+	if d := e.depth(t); d.Visible != 2 {
+		t.Fatalf("queue %+v, want both messages visible", d)
+	}
+
+	// With time passing slower, the lease is extended before the send.
+	clk2 := &clock{t: time.Now()}
+	opts.Now = clk2.now
+	target.SendFn = func(m *dlq.Message) (int, error) {
+		clk2.add(45 * time.Second) // each send eats most of a lease
+		return m.Items, nil
+	}
+	sum, err = Redrive(context.Background(), api, e.st.DLQURL, target, opts)
+	if err != nil || !sum.OK() || sum.Redriven.Messages != 2 {
+		t.Fatalf("second run: %+v %v", sum, err)
+	}
+	if api.extends != 1 {
+		t.Fatalf("%d lease extensions, want 1 (the second message's)", api.extends)
+	}
+}
