@@ -66,6 +66,13 @@ type Config struct {
 	MaxRetryAttempts int
 	// ExtraEnv is added to both functions' environment.
 	ExtraEnv map[string]string
+	// CollectorFront, when set, is given the URL of the collector the
+	// pipeline started and returns the URL the functions send to (tests put
+	// a fault-injecting proxy there).
+	CollectorFront func(ctx context.Context, url string) (string, error)
+	// AWSFront, when set, is given the stand-in's URL and returns the
+	// endpoint the functions use (a proxy in front of moto).
+	AWSFront func(ctx context.Context, url string) (string, error)
 	// Progress receives what the pipeline is doing (building, starting).
 	// Default: discard.
 	Progress io.Writer
@@ -85,13 +92,15 @@ type Pipeline struct {
 	Ingest   *esm.Mapping
 	Export   *esm.Mapping
 
-	rie         []*svc.RIE
-	cancel      context.CancelFunc
-	cancelTails func()
-	wg          sync.WaitGroup
-	errs        chan error
-	stopMu      sync.Mutex
-	done        bool
+	rie                  []*svc.RIE
+	ingestInv, exportInv esm.Invoker
+	cancel               context.CancelFunc // stops the mappings
+	mappings             *sync.WaitGroup
+	cancelTails          func()
+	wg                   sync.WaitGroup
+	errs                 chan error
+	stopMu               sync.Mutex
+	done                 bool
 }
 
 func (c *Config) defaults() error {
@@ -167,6 +176,16 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 			return nil, err
 		}
 		p.CollectorURL = p.Collector.Endpoint()
+		if cfg.CollectorFront != nil {
+			if p.CollectorURL, err = cfg.CollectorFront(ctx, p.CollectorURL); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if cfg.AWSFront != nil && endpoint != "" {
+		if p.cfg.LambdaEndpoint, err = cfg.AWSFront(ctx, endpoint); err != nil {
+			return nil, err
+		}
 	}
 	collectors := cfg.Collectors
 	if len(collectors) == 0 {
@@ -177,28 +196,47 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 		LogGroups: cfg.LogGroups, Collectors: collectors}); err != nil {
 		return nil, err
 	}
-	ingestInv, exportInv, err := p.functions(ctx)
-	if err != nil {
+	if p.ingestInv, p.exportInv, err = p.functions(ctx); err != nil {
 		return nil, err
 	}
-	runCtx, cancel := context.WithCancel(context.Background())
+	if err := p.startMappings(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// startMappings creates the two event source mappings (resuming from their
+// checkpoint files) and runs them.
+func (p *Pipeline) startMappings() error {
+	var err error
+	if p.Ingest, err = p.mapping(p.Stack.RawStreamARN, "ingest", p.ingestInv); err != nil {
+		return err
+	}
+	if p.Export, err = p.mapping(p.Stack.ExportStreamARN, "export", p.exportInv); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
-	if p.Ingest, err = p.mapping(p.Stack.RawStreamARN, "ingest", ingestInv); err != nil {
-		return nil, err
-	}
-	if p.Export, err = p.mapping(p.Stack.ExportStreamARN, "export", exportInv); err != nil {
-		return nil, err
-	}
+	p.mappings = &sync.WaitGroup{}
 	for _, m := range []*esm.Mapping{p.Ingest, p.Export} {
-		p.wg.Add(1)
+		p.mappings.Add(1)
 		go func() {
-			defer p.wg.Done()
-			if err := m.Run(runCtx); err != nil {
+			defer p.mappings.Done()
+			if err := m.Run(ctx); err != nil {
 				p.errs <- err
 			}
 		}()
 	}
-	return p, nil
+	return nil
+}
+
+// RestartMappings stops both event source mappings, as a crash of the
+// poller would (batches in flight are not checkpointed), and starts new
+// ones that resume from the checkpoint files.
+func (p *Pipeline) RestartMappings() error {
+	p.cancel()
+	p.mappings.Wait()
+	return p.startMappings()
 }
 
 // env is the functions' environment.
@@ -349,6 +387,7 @@ func (p *Pipeline) Stop() error {
 	p.done = true
 	if p.cancel != nil {
 		p.cancel()
+		p.mappings.Wait()
 	}
 	var errs []error
 	for _, r := range p.rie {
