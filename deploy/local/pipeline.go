@@ -429,3 +429,6 @@ func mustGetwd() string {
 	}
 	return d
 }
+
+// Dir is the pipeline's work directory (logs, bootstraps, checkpoints).
+func (p *Pipeline) Dir() string { return p.cfg.Dir }
