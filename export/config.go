@@ -24,6 +24,9 @@ const (
 	EnvDLQMaxMessageSize = "OTLPFWD_DLQ_MAX_MESSAGE_BYTES"
 	EnvBreakerFailures   = "OTLPFWD_BREAKER_FAILURES"
 	EnvBreakerCooldown   = "OTLPFWD_BREAKER_COOLDOWN"
+	// EnvAllowInsecureTLS must be "true" for collectors configured with
+	// insecure_skip_verify to be sent to without verifying TLS.
+	EnvAllowInsecureTLS = "OTLPFWD_ALLOW_INSECURE_TLS"
 )
 
 // FromEnv builds the Handler the way the Lambda runs it, configured from
@@ -50,10 +53,15 @@ func FromEnv(ctx context.Context, getenv func(string) string, out io.Writer) (*H
 		return nil, err
 	}
 	routes := setup.Routes(cfg, env, logger)
+	allowInsecure := env.Bool(EnvAllowInsecureTLS)
 	if err := env.Err(); err != nil {
 		return nil, err
 	}
 	client := otlphttp.NewClient(otlphttp.Options{Logger: logger})
+	if allowInsecure {
+		// otlphttp logs a WARN that verification is off for this client.
+		opts.Insecure = otlphttp.NewClient(otlphttp.Options{Logger: logger, InsecureSkipVerify: true})
+	}
 	q := queue.NewWriter(sqs.NewFromConfig(cfg), dlqURL, queue.Options{MaxBatchBytes: opts.DLQMaxMessageBytes})
 	return New(routes, client, q, opts)
 }

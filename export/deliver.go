@@ -59,7 +59,7 @@ func (b *batch) deliver(ctx context.Context, g *group) groupResult {
 		r.bytesOut += len(req.body)
 		hreq := otlphttp.Request{URL: c.URL(g.signal), Signal: g.signal, Body: req.body,
 			ContentType: contentType(c), ContentEncoding: contentEncoding(c), Headers: headers, Timeout: c.Timeout}
-		resp, res, err := b.h.send.SendWithRetry(ctx, hreq, b.h.opts.Retry, nil)
+		resp, res, err := b.h.sender(c).SendWithRetry(ctx, hreq, b.h.opts.Retry, nil)
 		r.attempts += res.Attempts
 		r.waited += res.Waited
 		if err == nil {

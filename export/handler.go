@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -52,6 +53,12 @@ type Options struct {
 	DLQMaxMessageBytes int
 	// Breaker tunes the per-collector circuit breaker.
 	Breaker BreakerOptions
+	// Insecure sends to collectors configured with insecure_skip_verify. It
+	// must verify nothing, and exists only when the function's operator
+	// allowed it explicitly (OTLPFWD_ALLOW_INSECURE_TLS=true, logged at
+	// start). Nil: such collectors are sent to with verification on, and a
+	// warning says why their TLS handshakes fail.
+	Insecure Sender
 	// SourceStream names the export stream in DLQ metadata when records do
 	// not carry their event source ARN.
 	SourceStream string
@@ -72,6 +79,7 @@ type Handler struct {
 	dlq      DeadLetters
 	opts     Options
 	breakers *breakers
+	warned   sync.Map // collector names warned about insecure_skip_verify
 }
 
 // New returns a Handler; routes, send and dlq are required.
@@ -133,4 +141,20 @@ func (h *Handler) Process(ctx context.Context, ev events.KinesisEvent) (events.K
 	b.log()
 	b.emit()
 	return resp, b.stats, nil
+}
+
+// sender returns the sender for collector c: the insecure one only when c
+// asks for it and the operator allowed it.
+func (h *Handler) sender(c *route.Collector) Sender {
+	if !c.InsecureSkipVerify {
+		return h.send
+	}
+	if h.opts.Insecure != nil {
+		return h.opts.Insecure
+	}
+	if _, done := h.warned.LoadOrStore(c.Name, true); !done {
+		h.opts.Logger.Warn("collector sets insecure_skip_verify, but this function does not allow it (OTLPFWD_ALLOW_INSECURE_TLS is not true): TLS is verified",
+			"collector", c.Name)
+	}
+	return h.send
 }

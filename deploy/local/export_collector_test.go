@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"io"
 	"slices"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ import (
 
 // throughIngest logs lines, runs the ingest handler over the raw stream and
 // returns the export stream's records.
-func throughIngest(t *testing.T, ctx context.Context, a *AWS, st *Stack, group string, lines []string) []events.KinesisEventRecord {
+func throughIngest(t *testing.T, ctx context.Context, a *AWS, st *Stack, group string, lines []string, out io.Writer) []events.KinesisEventRecord {
 	t.Helper()
 	if err := a.PutLogLines(ctx, group, "2026/11/24/[$LATEST]abc", time.Now(), lines); err != nil {
 		t.Fatal(err)
@@ -32,29 +33,29 @@ func throughIngest(t *testing.T, ctx context.Context, a *AWS, st *Stack, group s
 	env[ingest.EnvExportStream] = st.ExportStreamARN
 	env[ingest.EnvDLQURL] = st.DLQURL
 	env[route.EnvCollectorsSecretPrefix] = st.SecretPrefix
-	h, err := ingest.FromEnv(ctx, envFunc(env), testOutput(t))
+	h, err := ingest.FromEnv(ctx, envFunc(env), out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if resp, err := h.Handle(ctx, events.KinesisEvent{Records: raw}); err != nil || len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("ingest: %v %v", err, resp.BatchItemFailures)
 	}
-	out, err := a.ReadStream(ctx, st.ExportStreamARN)
+	recs, err := a.ReadStream(ctx, st.ExportStreamARN)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out
+	return recs
 }
 
 // exportShards runs the export handler once per shard of records, as the
 // event source mapping would, with the given invocation timeout.
-func exportShards(t *testing.T, a *AWS, st *Stack, recs []events.KinesisEventRecord, timeout time.Duration) {
+func exportShards(t *testing.T, a *AWS, st *Stack, recs []events.KinesisEventRecord, timeout time.Duration, out io.Writer) {
 	t.Helper()
 	env := a.LambdaEnv()
 	env[export.EnvDLQURL] = st.DLQURL
 	env[export.EnvExportStream] = st.ExportStreamARN
 	env[route.EnvCollectorsSecretPrefix] = st.SecretPrefix
-	h, err := export.FromEnv(context.Background(), envFunc(env), testOutput(t))
+	h, err := export.FromEnv(context.Background(), envFunc(env), out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,8 +116,8 @@ func TestExportToRealCollector(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines, want := fixtureLines(t, pipelineFixtures...)
-	recs := throughIngest(t, ctx, a, st, group, append(lines, "END RequestId: 1"))
-	exportShards(t, a, st, recs, 30*time.Second)
+	recs := throughIngest(t, ctx, a, st, group, append(lines, "END RequestId: 1"), testOutput(t))
+	exportShards(t, a, st, recs, 30*time.Second, testOutput(t))
 	if got := collectorIDs(t, col); !slices.Equal(got, want) {
 		t.Fatalf("collector received %d items:\n%v\nwant %d:\n%v", len(got), got, len(want), want)
 	}
@@ -140,8 +141,8 @@ func TestExportCollector503ToDLQ(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines, want := fixtureLines(t, pipelineFixtures...)
-	recs := throughIngest(t, ctx, a, st, group, lines)
-	exportShards(t, a, st, recs, 6*time.Second)
+	recs := throughIngest(t, ctx, a, st, group, lines, testOutput(t))
+	exportShards(t, a, st, recs, 6*time.Second, testOutput(t))
 	dead := drainDLQ(t, ctx, a, st.DLQURL)
 	var got []string
 	for _, m := range dead {
