@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/otlpfwd/otlpfwd/shared/aws/stream"
 	"github.com/otlpfwd/otlpfwd/shared/cwlogs"
 	"github.com/otlpfwd/otlpfwd/shared/processor"
 	"github.com/otlpfwd/otlpfwd/shared/route"
@@ -14,6 +15,7 @@ import (
 type Stats struct {
 	Records         int
 	BytesIn         int
+	PutUnitsIn      int64 // PUT payload units of the raw records
 	ControlMessages int
 	LogEvents       int
 	Telemetry       int
@@ -26,6 +28,7 @@ type Stats struct {
 	RoutedItems     int
 	OutRecords      int
 	BytesOut        int
+	PutUnitsOut     int64 // PUT payload units of the tier-2 records
 	PutCalls        int
 	PutRetried      int
 	PutFailed       int
@@ -69,6 +72,7 @@ func (b *batch) add(idx int, rec *events.KinesisEventRecord) {
 	b.stats.Records++
 	data := rec.Kinesis.Data
 	b.stats.BytesIn += len(data)
+	b.stats.PutUnitsIn += stream.PutUnits(len(data) + len(rec.Kinesis.PartitionKey))
 	var p *cwlogs.Payload
 	var err error
 	p, b.buf, err = cwlogs.Decode(data, b.buf, cwlogs.Options{})

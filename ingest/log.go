@@ -39,6 +39,7 @@ func (b *batch) emit() {
 		c("ControlMessages", s.ControlMessages), c("LogEvents", s.LogEvents), c("Telemetry", s.Telemetry),
 		c("ItemsIn", s.Items), c("SkippedLines", s.SkippedLines), c("InProgressSpans", s.InProgressSpans), c("Unrouted", s.Unrouted), c("Undecodable", s.Undecodable),
 		c("ItemsRouted", s.RoutedItems), c("RecordsOut", s.OutRecords), {Name: "BytesOut", Unit: emf.Bytes, Value: float64(s.BytesOut)},
+		{Name: "PutUnitsIn", Unit: emf.Count, Value: float64(s.PutUnitsIn)}, {Name: "PutUnitsOut", Unit: emf.Count, Value: float64(s.PutUnitsOut)},
 		c("PutCalls", s.PutCalls), c("PutRetried", s.PutRetried), c("PutFailed", s.PutFailed),
 		c("DeadLetters", s.DeadLetters), c("DeadLetterFailures", s.DeadLetterFails), c("FailedRecords", s.Failed),
 		{Name: "Duration", Unit: emf.Milliseconds, Value: float64(s.Duration.Milliseconds())},

@@ -6,6 +6,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/otlpfwd/otlpfwd/shared/aws/stream"
 	"github.com/otlpfwd/otlpfwd/shared/emf"
 )
 
@@ -35,6 +36,13 @@ func TestEmitsOutcomeCounters(t *testing.T) {
 	if fn["RecordsIn"] != float64(st.Records) || fn["ItemsIn"] != float64(st.Items) || fn["Undecodable"] != 3 ||
 		fn["SkippedLines"] != float64(st.SkippedLines) || fn["ControlMessages"] != 1 || fn["DeadLetters"] != 3 {
 		t.Fatalf("function counters %v, stats %+v", fn, st)
+	}
+	var units int64
+	for _, e := range hs.kin.Written() {
+		units += stream.PutUnits(len(e.Data) + len(*e.PartitionKey))
+	}
+	if units == 0 || fn["PutUnitsOut"] != float64(units) || fn["PutUnitsIn"] < float64(st.Records) {
+		t.Fatalf("PUT units out %v (written %d), in %v", fn["PutUnitsOut"], units, fn["PutUnitsIn"])
 	}
 	if per["a"] != float64(st.Items) || per["b"] != float64(st.Items) || fn["ItemsRouted"] != 2*float64(st.Items) {
 		t.Fatalf("per collector %v, routed %v, want %d each", per, fn["ItemsRouted"], st.Items)

@@ -37,6 +37,7 @@ func (b *batch) write(ctx context.Context) {
 		pk.rec.Created = created
 		entries[i] = stream.Entry{Data: record.Marshal(nil, &pk.rec), PartitionKey: pk.key}
 		b.stats.BytesOut += len(entries[i].Data)
+		b.stats.PutUnitsOut += stream.PutUnits(len(entries[i].Data) + len(entries[i].PartitionKey))
 	}
 	b.stats.OutRecords = len(entries)
 	var res stream.Result

@@ -89,6 +89,3 @@ type KinesisUsage struct {
 	RawShards      int   `json:"raw_shards"`
 	ExportShards   int   `json:"export_shards"`
 }
-
-// PutUnits is the PUT payload units of a record of n bytes.
-func PutUnits(n int) int64 { return int64((n + 25*1024 - 1) / (25 * 1024)) }

@@ -204,3 +204,11 @@ func chunks(entries []Entry, pending []int) [][]int {
 }
 
 func isARN(s string) bool { return len(s) > 4 && s[:4] == "arn:" }
+
+// PutUnitBytes is the size of a Kinesis PUT payload unit: each record is
+// billed in units of 25 KB, rounded up.
+const PutUnitBytes = 25 * 1024
+
+// PutUnits is the PUT payload units of a record of n bytes (data plus
+// partition key).
+func PutUnits(n int) int64 { return int64((n + PutUnitBytes - 1) / PutUnitBytes) }
