@@ -224,7 +224,8 @@ func unquote(q []byte) ([]byte, error) {
 }
 
 func decodeBase64(s []byte) ([]byte, error) {
-	out := make([]byte, base64.StdEncoding.DecodedLen(len(s)))
+	// Unpadded input decodes to more than StdEncoding.DecodedLen says.
+	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(s))+3)
 	n, err := base64.StdEncoding.Decode(out, s)
 	if err == nil {
 		return out[:n], nil

@@ -111,6 +111,8 @@ func TestDecodeErrors(t *testing.T) {
 		want string // substring of the error; "" = success
 	}{
 		{"ok", `"endpoint":"http://localhost:4318/v1/traces","content-type":"application/x-protobuf","content-encoding":"gzip","payload":"` + gz + `","base64":true`, ""},
+		// Unpadded base64 (some writers) once overran the decode buffer.
+		{"ok unpadded", `"endpoint":"http://x/v1/traces","content-type":"application/x-protobuf","payload":"` + base64.RawStdEncoding.EncodeToString(pb) + `","base64":true`, ""},
 		{"ok no gzip", `"endpoint":"http://x/v1/traces","content-type":"application/x-protobuf","payload":"` + raw + `","base64":true`, ""},
 		{"bad base64", `"endpoint":"http://x/v1/traces","content-type":"application/x-protobuf","content-encoding":"gzip","payload":"!!!` + gz[3:] + `","base64":true`, "invalid base64"},
 		{"gzip claimed not gzip", `"endpoint":"http://x/v1/traces","content-type":"application/x-protobuf","content-encoding":"gzip","payload":"` + raw + `","base64":true`, "content-encoding is gzip but the payload is not gzip"},
