@@ -1,7 +1,6 @@
 package cwlogs
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -38,8 +37,8 @@ func Decode(data []byte, buf []byte, opts Options) (*Payload, []byte, error) {
 	} else if len(data) > limit {
 		return nil, buf, fmt.Errorf("cloudwatch logs payload: %w", compress.ErrTooLarge)
 	}
-	p := new(Payload)
-	if err := json.Unmarshal(js, p); err != nil {
+	p, err := parse(js)
+	if err != nil {
 		return nil, buf, fmt.Errorf("cloudwatch logs payload: not a subscription payload: %w", err)
 	}
 	if err := p.validate(); err != nil {

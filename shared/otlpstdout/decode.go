@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/otlpfwd/otlpfwd/shared/compress"
+	"github.com/otlpfwd/otlpfwd/shared/jsonlex"
 	"github.com/otlpfwd/otlpfwd/shared/otlp"
 )
 
@@ -83,8 +84,8 @@ func parse(line []byte, depth int) (*Envelope, error) {
 		}
 		line = line[i:]
 	}
-	var w wrapper
-	if err := json.Unmarshal(line, &w); err != nil {
+	w, err := parseWrapper(line)
+	if err != nil {
 		return nil, fmt.Errorf("otlp-stdout envelope: invalid JSON: %w", err)
 	}
 	if w.Version != "" {
@@ -96,11 +97,11 @@ func parse(line []byte, depth int) (*Envelope, error) {
 	case msg[0] == '{':
 		return parse(msg, depth+1)
 	case msg[0] == '"':
-		var s string
-		if err := json.Unmarshal(msg, &s); err != nil {
+		s, err := jsonlex.New(msg).String()
+		if err != nil {
 			return nil, fmt.Errorf("otlp-stdout envelope: message: %w", err)
 		}
-		return parse([]byte(s), depth+1)
+		return parse(s, depth+1)
 	}
 	return nil, ErrNotEnvelope
 }
