@@ -29,24 +29,20 @@ type badItem struct {
 
 // build turns a group's items into requests for collector c.
 func build(c *route.Collector, g *group) ([]request, []badItem, error) {
-	if passthrough(c) {
-		return buildPassthrough(c, g), nil, nil
+	if c.Passthrough() {
+		return buildPassthrough(c, g)
 	}
 	return buildMerged(c, g)
 }
 
-// passthrough reports whether c takes the applications' gzip bytes as they
-// are: protobuf, gzip, and the collector asked for it.
-func passthrough(c *route.Collector) bool {
-	return c.Mode == route.ModePassthrough && c.Compression == route.CompressionGzip && c.Encoding == route.EncodingProtobuf
-}
-
 // buildPassthrough concatenates gzip members (a valid gzip stream holding
 // the concatenated requests, itself a valid request) up to the collector's
-// limit on the inflated size.
-func buildPassthrough(c *route.Collector, g *group) []request {
+// limit on the inflated size. Items stored otherwise (written while the
+// collector was in merge mode) are gzipped on the way.
+func buildPassthrough(c *route.Collector, g *group) ([]request, []badItem, error) {
 	var out []request
 	var cur request
+	var bad []badItem
 	size := 0
 	for _, e := range g.entries {
 		it := e.item
@@ -57,7 +53,12 @@ func buildPassthrough(c *route.Collector, g *group) []request {
 		if it.Encoding == record.Gzip {
 			cur.body = append(cur.body, it.Payload...)
 		} else {
-			cur.body = compress.Gzip(cur.body, it.Payload, compress.DefaultLevel)
+			raw, err := inflate(it)
+			if err != nil {
+				bad = append(bad, badItem{e: e, err: err})
+				continue
+			}
+			cur.body = compress.Gzip(cur.body, raw, compress.DefaultLevel)
 		}
 		cur.items += it.Items
 		size += it.RawSize
@@ -65,29 +66,45 @@ func buildPassthrough(c *route.Collector, g *group) []request {
 	if len(cur.body) > 0 {
 		out = append(out, cur)
 	}
-	return out
+	return out, bad, nil
 }
 
 // buildMerged inflates every item, adds the AWS resource attributes, merges
 // identical resources and scopes, splits to the collector's limit and
-// encodes and compresses each part.
+// encodes and compresses each part. The enriched requests are built in one
+// buffer. Items are not re-validated: ingest scanned them before writing
+// the tier-2 record, gzip's checksum guards them since, and Merge checks
+// the structure down to the items.
 func buildMerged(c *route.Collector, g *group) ([]request, []badItem, error) {
-	raws := make([][]byte, 0, len(g.entries))
-	var bad []badItem
+	size := 0
 	for _, e := range g.entries {
-		raw, err := inflate(e.item)
-		if err == nil {
-			_, err = otlp.Scan(g.signal, raw)
-		}
+		size += e.item.RawSize + enrichSlack
+	}
+	arena := make([]byte, 0, size)
+	ends := make([]int, 0, len(g.entries))
+	var bad []badItem
+	var scratch []byte
+	for _, e := range g.entries {
+		it := e.item
+		raw, err := inflateInto(scratch[:0], it)
 		if err != nil {
 			bad = append(bad, badItem{e: e, err: err})
 			continue
 		}
-		it := e.item
-		raws = append(raws, otlp.Enrich(g.signal, raw, otlp.AWSResource(it.Owner, it.Region, it.LogGroup, it.LogStream)))
+		if it.Encoding != record.Identity {
+			scratch = raw
+		}
+		arena = otlp.AppendEnrich(arena, g.signal, raw, otlp.AWSResource(it.Owner, it.Region, it.LogGroup, it.LogStream))
+		ends = append(ends, len(arena))
 	}
-	if len(raws) == 0 {
+	if len(ends) == 0 {
 		return nil, bad, nil
+	}
+	raws := make([][]byte, len(ends))
+	start := 0
+	for i, end := range ends {
+		raws[i] = arena[start:end:end]
+		start = end
 	}
 	batches, err := otlp.Merge(g.signal, raws, c.MaxRequestBytes)
 	if err != nil {
@@ -104,16 +121,22 @@ func buildMerged(c *route.Collector, g *group) ([]request, []badItem, error) {
 	return out, bad, nil
 }
 
+// enrichSlack is room per item for the resource attributes Enrich adds.
+const enrichSlack = 512
+
 // inflate returns an item's payload uncompressed.
 func inflate(it *record.Item) ([]byte, error) {
-	if it.Encoding == record.Identity {
-		return it.Payload, nil
-	}
 	hint := it.RawSize
 	if hint <= 0 || hint > maxItemInflated {
 		hint = 0
 	}
-	return compress.Gunzip(make([]byte, 0, hint), it.Payload, maxItemInflated)
+	return inflateInto(make([]byte, 0, hint), it)
+}
+
+// inflateInto appends an item's payload uncompressed to dst; an identity
+// payload is returned as it is.
+func inflateInto(dst []byte, it *record.Item) ([]byte, error) {
+	return it.AppendRaw(dst, maxItemInflated)
 }
 
 // encode encodes a protobuf request for c: as OTLP/JSON when it asks, then

@@ -8,6 +8,7 @@ import (
 	"github.com/otlpfwd/otlpfwd/shared/aws/stream"
 	"github.com/otlpfwd/otlpfwd/shared/cwlogs"
 	"github.com/otlpfwd/otlpfwd/shared/processor"
+	"github.com/otlpfwd/otlpfwd/shared/record"
 	"github.com/otlpfwd/otlpfwd/shared/route"
 )
 
@@ -177,17 +178,26 @@ func (b *batch) route(idx int, ev *processor.Event, t *processor.Telemetry, shar
 		b.stats.Unrouted++
 		return nil
 	}
-	items, err := b.packs.items(ev, t, shard, seq)
-	if err != nil {
-		return err
+	// Items for passthrough collectors keep the app's gzip; items for
+	// collectors whose requests export rewrites are S2. Each is made once.
+	var kept, rewritten []record.Item
+	for _, c := range b.matches {
+		items := &rewritten
+		if c.Passthrough() {
+			items = &kept
+		}
+		if *items == nil {
+			var err error
+			if *items, err = b.packs.items(ev, t, shard, seq, c.Passthrough()); err != nil {
+				return err
+			}
+		}
+		b.stats.Routed++
+		b.stats.RoutedItems += t.Stats.Items
+		b.packs.add(idx, c, t, *items)
 	}
 	b.stats.Telemetry++
 	b.stats.Items += t.Stats.Items
-	for _, c := range b.matches {
-		b.stats.Routed++
-		b.stats.RoutedItems += t.Stats.Items
-		b.packs.add(idx, c, t, items)
-	}
 	return nil
 }
 

@@ -79,12 +79,9 @@ func contents(t *testing.T, recs []*record.Record) map[string]*content {
 		}
 		c.records[r.Signal]++
 		for _, it := range r.Items {
-			raw := it.Payload
-			if it.Encoding == record.Gzip {
-				var err error
-				if raw, err = compress.Gunzip(nil, it.Payload, 0); err != nil {
-					t.Fatal(err)
-				}
+			raw, err := it.AppendRaw(nil, 0)
+			if err != nil {
+				t.Fatal(err)
 			}
 			st, err := otlp.Scan(r.Signal, raw)
 			if err != nil || st.Items != it.Items {

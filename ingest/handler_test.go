@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	"github.com/otlpfwd/otlpfwd/shared/dlq"
 	"github.com/otlpfwd/otlpfwd/shared/fixture"
 	"github.com/otlpfwd/otlpfwd/shared/otlp"
+	"github.com/otlpfwd/otlpfwd/shared/otlpstdout"
 	"github.com/otlpfwd/otlpfwd/shared/record"
 	"github.com/otlpfwd/otlpfwd/shared/route"
 )
@@ -68,12 +70,9 @@ func testIDs(t *testing.T, recs []*record.Record) map[string][]string {
 	out := map[string][]string{}
 	for _, r := range recs {
 		for _, it := range r.Items {
-			raw := it.Payload
-			if it.Encoding == record.Gzip {
-				var err error
-				if raw, err = compress.Gunzip(nil, it.Payload, 0); err != nil {
-					t.Fatal(err)
-				}
+			raw, err := it.AppendRaw(nil, 0)
+			if err != nil {
+				t.Fatal(err)
 			}
 			if len(raw) != it.RawSize {
 				t.Fatalf("item raw_size %d, payload inflates to %d", it.RawSize, len(raw))
@@ -398,4 +397,46 @@ func TestRoutesUnavailableFailsInvocation(t *testing.T) {
 	if _, err := h.Handle(context.Background(), fixtureEvent(t)); err == nil || !strings.Contains(err.Error(), "routes") {
 		t.Fatalf("error = %v, want the routes failure", err)
 	}
+}
+
+// Items for a passthrough collector keep the application's gzip bytes;
+// items for a collector whose requests export rewrites are S2.
+func TestItemEncodingFollowsTheCollectorMode(t *testing.T) {
+	pass := collector("pass")
+	pass.Mode = route.ModePassthrough
+	hs := newHarness(t, table(t, pass, collector("merge")), Options{})
+	if _, _, err := hs.h.Process(context.Background(), eventOf(t, "/aws/lambda/checkout", string(fixture.Read(t, "envelope/v0.17.3-gzip6.jsonl")))); err != nil {
+		t.Fatal(err)
+	}
+	line := splitFirstLine(fixture.Read(t, "envelope/v0.17.3-gzip6.jsonl"))
+	m, err := otlpstdout.Decode(line, otlpstdout.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range hs.written(t) {
+		for _, it := range r.Items {
+			seen[r.Collector] = true
+			switch r.Collector {
+			case "pass":
+				if it.Encoding != record.Gzip || !bytes.Equal(it.Payload, m.Gzip) {
+					t.Fatalf("passthrough item is %d, not the app's gzip bytes", it.Encoding)
+				}
+			case "merge":
+				if it.Encoding != record.S2 {
+					t.Fatalf("merge item encoding %d, want S2", it.Encoding)
+				}
+			}
+		}
+	}
+	if !seen["pass"] || !seen["merge"] {
+		t.Fatalf("records for %v", seen)
+	}
+}
+
+func splitFirstLine(b []byte) []byte {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		return b[:i]
+	}
+	return b
 }

@@ -46,16 +46,18 @@ func newPacker(opts Options) packer {
 	return packer{max: opts.MaxRecordBytes, buckets: opts.PartitionBuckets, open: map[packKey]*pack{}, next: map[string]int{}, routed: map[string]int{}}
 }
 
-// items turns one telemetry request into tier-2 items: the application's
-// own gzip bytes when it sent gzip, else the request compressed when that
-// pays, split on OTLP boundaries when one item would not fit a record.
-func (p *packer) items(ev *processor.Event, t *processor.Telemetry, shard, seq string) ([]record.Item, error) {
+// items turns one telemetry request into tier-2 items, split on OTLP
+// boundaries when one item would not fit a record. For a passthrough
+// collector (keep) the payload is the application's own gzip bytes when it
+// sent gzip, else gzip; otherwise it is S2, which export inflates about
+// ten times faster than gzip before it rewrites the request.
+func (p *packer) items(ev *processor.Event, t *processor.Telemetry, shard, seq string, keep bool) ([]record.Item, error) {
 	base := record.Item{
 		Source: t.Source, LogGroup: ev.LogGroup, LogStream: ev.LogStream, Owner: ev.Owner,
 		Region: ev.Region, Shard: shard, Seq: seq, Time: ev.Time,
 	}
 	one := base
-	fill(&one, t.Proto, t.Gzip, t.Stats.Items)
+	fill(&one, t.Proto, t.Gzip, t.Stats.Items, keep)
 	// Room for the head of a record: collector name, headers and the fixed fields.
 	limit := p.max - 2048
 	if record.ItemSize(&one) <= limit {
@@ -68,7 +70,7 @@ func (p *packer) items(ev *processor.Event, t *processor.Telemetry, shard, seq s
 	out := make([]record.Item, 0, len(parts))
 	for _, part := range parts {
 		it := base
-		fill(&it, part.Data, nil, part.Items)
+		fill(&it, part.Data, nil, part.Items, keep)
 		if record.ItemSize(&it) > limit {
 			return nil, fmt.Errorf("one %s item of %d bytes is larger than a tier-2 record (%d bytes): raise OTLPFWD_MAX_RECORD_BYTES", t.Signal, len(part.Data), p.max)
 		}
@@ -77,12 +79,19 @@ func (p *packer) items(ev *processor.Event, t *processor.Telemetry, shard, seq s
 	return out, nil
 }
 
-// fill sets the payload of it: gz when given, else raw compressed when that
-// pays, else raw.
-func fill(it *record.Item, raw, gz []byte, items int) {
+// fill sets the payload of it. For keep: gz when given, else raw gzipped
+// when that pays, else raw. Otherwise: raw S2-compressed when that pays,
+// else raw.
+func fill(it *record.Item, raw, gz []byte, items int, keep bool) {
 	it.RawSize = len(raw)
 	it.Items = items
 	switch {
+	case !keep:
+		if z := compress.S2(nil, raw); len(z) < len(raw) {
+			it.Payload, it.Encoding = z, record.S2
+			return
+		}
+		it.Payload, it.Encoding = raw, record.Identity
 	case gz != nil:
 		it.Payload, it.Encoding = gz, record.Gzip
 	case len(raw) >= minGzip:

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/otlpfwd/otlpfwd/deploy/svc"
-	"github.com/otlpfwd/otlpfwd/shared/compress"
 	"github.com/otlpfwd/otlpfwd/shared/fixture"
 	"github.com/otlpfwd/otlpfwd/shared/otlp"
 	"github.com/otlpfwd/otlpfwd/shared/record"
@@ -65,11 +64,9 @@ func tier2IDs(t *testing.T, data [][]byte) map[string][]string {
 			t.Fatal(err)
 		}
 		for _, it := range r.Items {
-			raw := it.Payload
-			if it.Encoding == record.Gzip {
-				if raw, err = compress.Gunzip(nil, it.Payload, 0); err != nil {
-					t.Fatal(err)
-				}
+			raw, err := it.AppendRaw(nil, 0)
+			if err != nil {
+				t.Fatal(err)
 			}
 			ids, err := fixture.TestIDs(r.Signal, raw)
 			if err != nil {

@@ -79,3 +79,21 @@ func TestZstdRoundTripAndLimit(t *testing.T) {
 		t.Fatal("Unzstd of truncated frame succeeded")
 	}
 }
+
+func TestS2RoundTripAndLimit(t *testing.T) {
+	in := bytes.Repeat([]byte("span attribute "), 5000)
+	z := S2([]byte("keep"), in)
+	if !bytes.HasPrefix(z, []byte("keep")) {
+		t.Fatal("S2 overwrote dst")
+	}
+	out, err := UnS2([]byte("x"), z[4:], 0)
+	if err != nil || !bytes.Equal(out[1:], in) || out[0] != 'x' {
+		t.Fatalf("UnS2 = %d bytes, %v", len(out), err)
+	}
+	if _, err := UnS2(nil, z[4:], 100); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("over the limit: %v", err)
+	}
+	if _, err := UnS2(nil, z[4:len(z)/2], 0); err == nil {
+		t.Fatal("truncated block decoded")
+	}
+}

@@ -1,6 +1,7 @@
 package otlp
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -28,8 +29,26 @@ type Attr struct {
 // it allocates the result once. Invalid UTF-8 in attrs is replaced by
 // U+FFFD so that the result stays decodable.
 func Enrich(sig Signal, b []byte, attrs []Attr) []byte {
+	if out, ok := enrich(nil, sig, b, attrs); ok {
+		return out
+	}
+	return b
+}
+
+// AppendEnrich appends b enriched as Enrich does (or b unchanged) to dst
+// and returns it, so that a caller can build many requests in one buffer.
+func AppendEnrich(dst []byte, sig Signal, b []byte, attrs []Attr) []byte {
+	if out, ok := enrich(dst, sig, b, attrs); ok {
+		return out
+	}
+	return append(dst, b...)
+}
+
+// enrich appends the enriched b to dst; ok is false when nothing was added
+// (or b is malformed) and dst is then returned untouched.
+func enrich(dst []byte, sig Signal, b []byte, attrs []Attr) (_ []byte, ok bool) {
 	if !sig.Valid() || len(attrs) == 0 {
-		return b
+		return dst, false
 	}
 	attrs = sanitize(attrs)
 	l := layouts[sig]
@@ -48,15 +67,15 @@ func Enrich(sig Signal, b []byte, attrs []Attr) []byte {
 	for i := 0; i < len(b); {
 		num, typ, vs, end, err := fieldAt(b, i)
 		if err != nil {
-			return b
+			return dst, false
 		}
 		if num == l.resourceX {
 			if typ != protowire.BytesType {
-				return b
+				return dst, false
 			}
 			add, res, ok := e.missing(l, b[vs:end])
 			if !ok {
-				return b
+				return dst, false
 			}
 			if add > 0 {
 				adds = true
@@ -66,10 +85,10 @@ func Enrich(sig Signal, b []byte, attrs []Attr) []byte {
 		i = end
 	}
 	if !adds {
-		return b
+		return dst, false
 	}
 	// Pass 2: write, copying everything but the containers that grow.
-	out := make([]byte, 0, size)
+	out := slices.Grow(dst, size)
 	copied := 0
 	for i := 0; i < len(b); {
 		num, _, vs, end, _ := fieldAt(b, i)
@@ -94,7 +113,7 @@ func Enrich(sig Signal, b []byte, attrs []Attr) []byte {
 		}
 		i = end
 	}
-	return append(out, b[copied:]...)
+	return append(out, b[copied:]...), true
 }
 
 // loc locates a field inside its message: it starts at start, and its

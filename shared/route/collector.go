@@ -142,3 +142,10 @@ func (c *Collector) AllowsHeader(name string) bool {
 	}
 	return false
 }
+
+// Passthrough reports whether export forwards this collector's payloads as
+// the applications compressed them: mode passthrough, with gzip and
+// protobuf (validation requires both; the check keeps callers honest).
+func (c *Collector) Passthrough() bool {
+	return c.Mode == ModePassthrough && c.Compression == CompressionGzip && c.Encoding == EncodingProtobuf
+}
