@@ -87,7 +87,14 @@ type Generator struct {
 	ledger *Ledger
 	seq    int
 	lines  int
+	// logBytes and logEvents are what CloudWatch Logs ingested (message
+	// bytes plus 26 per event); read them after Run.
+	logBytes, logEvents int64
 }
+
+// LogUsage returns the bytes (messages plus 26 per event, as CloudWatch
+// Logs sizes them) and events written so far. Call it after Run returns.
+func (g *Generator) LogUsage() (bytes, events int64) { return g.logBytes, g.logEvents }
 
 // NewGenerator returns a generator recording into ledger.
 func NewGenerator(cfg Config, ledger *Ledger) *Generator {
@@ -167,6 +174,10 @@ func (g *Generator) emit(ctx context.Context, sink Sink, now time.Time, n int) e
 			return fmt.Errorf("generator: %w", err)
 		}
 		g.lines += len(lines)
+		for _, l := range lines {
+			g.logBytes += int64(len(l) + 26)
+		}
+		g.logEvents += int64(len(lines))
 	}
 	return nil
 }

@@ -14,6 +14,9 @@ type Ledger struct {
 	damaged int
 	// foreign counts deliveries of ids this run did not write.
 	foreign int
+	// recent holds the latencies (ms) of first deliveries since the last
+	// Recent call.
+	recent []float64
 }
 
 type entry struct {
@@ -52,6 +55,7 @@ func (l *Ledger) Delivered(id string, t time.Time) {
 	e.delivered++
 	if e.first.IsZero() {
 		e.first = t
+		l.recent = append(l.recent, float64(t.Sub(e.written).Microseconds())/1000)
 	}
 }
 
@@ -127,4 +131,14 @@ func percentiles(v []float64) Percentiles {
 	slices.Sort(v)
 	at := func(q float64) float64 { return v[min(len(v)-1, int(q*float64(len(v))))] }
 	return Percentiles{P50: at(0.5), P90: at(0.9), P99: at(0.99), Max: v[len(v)-1]}
+}
+
+// Recent returns the latency percentiles and the count of the first
+// deliveries recorded since the previous call (for a time series).
+func (l *Ledger) Recent() (Percentiles, int) {
+	l.mu.Lock()
+	v := l.recent
+	l.recent = nil
+	l.mu.Unlock()
+	return percentiles(v), len(v)
 }

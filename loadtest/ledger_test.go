@@ -93,3 +93,23 @@ func TestGeneratorWritesWhatItRecords(t *testing.T) {
 		t.Fatalf("items %d damaged %d noise %d signals %v; ledger %s", items, damaged, noise, seen, js)
 	}
 }
+
+func TestLedgerRecent(t *testing.T) {
+	l := NewLedger()
+	t0 := time.Unix(0, 0)
+	l.Written("a", t0)
+	l.Written("b", t0)
+	l.Delivered("a", t0.Add(10*time.Millisecond))
+	l.Delivered("a", t0.Add(50*time.Millisecond)) // a duplicate: not a first delivery
+	p, n := l.Recent()
+	if n != 1 || p.Max != 10 {
+		t.Fatalf("recent %+v %d", p, n)
+	}
+	l.Delivered("b", t0.Add(20*time.Millisecond))
+	if p, n = l.Recent(); n != 1 || p.P50 != 20 {
+		t.Fatalf("second window %+v %d", p, n)
+	}
+	if _, n = l.Recent(); n != 0 {
+		t.Fatal("Recent did not reset")
+	}
+}
