@@ -12,11 +12,12 @@ import (
 // maxItemInflated bounds one tier-2 payload once inflated.
 const maxItemInflated = 64 << 20
 
-// request is one OTLP/HTTP request ready to send.
+// request is one OTLP/HTTP request.
 type request struct {
-	// raw is the request as uncompressed protobuf, for the DLQ; nil when
-	// body holds gzip members that can be inflated on failure instead.
-	raw   []byte
+	// raw is the request as uncompressed protobuf; nil when body holds
+	// gzip members that can be inflated on failure instead.
+	raw []byte
+	// body is what goes on the wire; nil until encoded from raw.
 	body  []byte
 	items int
 }
@@ -112,11 +113,9 @@ func buildMerged(c *route.Collector, g *group) ([]request, []badItem, error) {
 	}
 	out := make([]request, 0, len(batches))
 	for _, bt := range batches {
-		body, err := encode(c, g.signal, bt.Data)
-		if err != nil {
-			return nil, bad, err
-		}
-		out = append(out, request{raw: bt.Data, body: body, items: bt.Items})
+		// Encoded and compressed when sent, one at a time, so that a batch
+		// never holds every body at once.
+		out = append(out, request{raw: bt.Data, items: bt.Items})
 	}
 	return out, bad, nil
 }
@@ -152,7 +151,7 @@ func encode(c *route.Collector, sig otlp.Signal, raw []byte) ([]byte, error) {
 	}
 	switch c.Compression {
 	case route.CompressionGzip:
-		return compress.Gzip(nil, data, compress.DefaultLevel), nil
+		return compress.Gzip(make([]byte, 0, len(data)/4+64), data, compress.DefaultLevel), nil
 	case route.CompressionZstd:
 		return compress.Zstd(nil, data)
 	}

@@ -55,6 +55,14 @@ func (b *batch) deliver(ctx context.Context, g *group) groupResult {
 				err: fmt.Errorf("circuit open for collector %s after repeated failures; not attempted (redrive once it recovers)", c.Name)}))
 			continue
 		}
+		if req.body == nil {
+			body, err := encode(c, g.signal, req.raw)
+			if err != nil {
+				r.dead = append(r.dead, b.deadRequest(g, req, failure{reason: dlq.Permanent, err: err}))
+				continue
+			}
+			req.body = body
+		}
 		r.requests++
 		r.bytesOut += len(req.body)
 		hreq := otlphttp.Request{URL: c.URL(g.signal), Signal: g.signal, Body: req.body,

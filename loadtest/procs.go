@@ -1,12 +1,12 @@
 package loadtest
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
+
+	"github.com/otlpfwd/otlpfwd/loadtest/procstat"
 )
 
 // Procs samples the processes running given executables (the functions'
@@ -14,22 +14,20 @@ import (
 // every process seen, summed per name. RIE may restart a function, so
 // each process is followed by pid.
 type Procs struct {
-	mu    sync.Mutex
-	exes  map[string]string // exe path -> name
-	seen  map[int]*procUse
-	ticks float64
+	mu   sync.Mutex
+	exes map[string]string // exe path -> name
+	seen map[int]*procUse
 }
 
 type procUse struct {
-	name  string
-	hwm   int64
-	cpu   float64 // seconds
-	start string
+	name string
+	hwm  int64
+	cpu  float64 // seconds
 }
 
 // NewProcs follows the executables, given by name ("ingest" -> path).
 func NewProcs(exes map[string]string) *Procs {
-	p := &Procs{exes: map[string]string{}, seen: map[int]*procUse{}, ticks: 100}
+	p := &Procs{exes: map[string]string{}, seen: map[int]*procUse{}}
 	for name, path := range exes {
 		if abs, err := filepath.Abs(path); err == nil {
 			path = abs
@@ -52,8 +50,7 @@ func (p *Procs) Sample() {
 		if err != nil {
 			continue
 		}
-		dir := filepath.Join("/proc", e.Name())
-		exe, err := os.Readlink(filepath.Join(dir, "exe"))
+		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
 		if err != nil {
 			continue
 		}
@@ -61,25 +58,18 @@ func (p *Procs) Sample() {
 		if !ok {
 			continue
 		}
-		stat, err := os.ReadFile(filepath.Join(dir, "stat"))
+		cpu, err := procstat.CPUTimes(pid)
 		if err != nil {
 			continue
 		}
-		// Fields after the command name (which may hold spaces).
-		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-		if len(f) < 20 {
-			continue
-		}
 		u := p.seen[pid]
-		if u == nil || u.start != f[19] { // a new process reusing the pid
-			u = &procUse{name: name, start: f[19]}
+		if u == nil {
+			u = &procUse{name: name}
 			p.seen[pid] = u
 		}
-		utime, _ := strconv.ParseFloat(f[11], 64)
-		stime, _ := strconv.ParseFloat(f[12], 64)
-		u.cpu = (utime + stime) / p.ticks
-		if hwm := vmHWM(filepath.Join(dir, "status")); hwm > u.hwm {
-			u.hwm = hwm
+		u.cpu = cpu.Total().Seconds()
+		if m, err := procstat.Memory(pid); err == nil && m.HWM > u.hwm {
+			u.hwm = m.HWM
 		}
 	}
 }
@@ -105,21 +95,4 @@ type ProcUsage struct {
 	PeakRSSBytes int64
 	CPUSeconds   float64
 	Processes    int
-}
-
-func vmHWM(path string) int64 {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			f := strings.Fields(line)
-			if len(f) >= 2 {
-				kb, _ := strconv.ParseInt(f[1], 10, 64)
-				return kb * 1024
-			}
-		}
-	}
-	return 0
 }

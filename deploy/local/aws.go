@@ -59,13 +59,25 @@ func NewAWS(ctx context.Context, endpoint, region string) (*AWS, error) {
 	}, nil
 }
 
-// LambdaEnv is the environment a Lambda gets to reach the same endpoint.
-func (a *AWS) LambdaEnv() map[string]string {
+// LambdaEnv is the environment a Lambda gets to reach the same endpoint:
+// region, endpoint and credentials, as Lambda sets them from the function's
+// role (for a real account: the credentials of this process).
+func (a *AWS) LambdaEnv(ctx context.Context) (map[string]string, error) {
 	env := map[string]string{"AWS_REGION": a.Config.Region, "AWS_DEFAULT_REGION": a.Config.Region}
 	if a.Endpoint != "" {
 		env["AWS_ENDPOINT_URL"] = a.Endpoint
 		env["AWS_ACCESS_KEY_ID"] = MotoAccessKey
 		env["AWS_SECRET_ACCESS_KEY"] = MotoSecretKey
+		return env, nil
 	}
-	return env
+	creds, err := a.Config.Credentials.Retrieve(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("AWS credentials for the functions: %w", err)
+	}
+	env["AWS_ACCESS_KEY_ID"] = creds.AccessKeyID
+	env["AWS_SECRET_ACCESS_KEY"] = creds.SecretAccessKey
+	if creds.SessionToken != "" {
+		env["AWS_SESSION_TOKEN"] = creds.SessionToken
+	}
+	return env, nil
 }

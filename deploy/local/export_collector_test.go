@@ -29,7 +29,10 @@ func throughIngest(t *testing.T, ctx context.Context, a *AWS, st *Stack, group s
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := a.LambdaEnv()
+	env, err := a.LambdaEnv(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	env[ingest.EnvExportStream] = st.ExportStreamARN
 	env[ingest.EnvDLQURL] = st.DLQURL
 	env[route.EnvCollectorsSecretPrefix] = st.SecretPrefix
@@ -51,7 +54,10 @@ func throughIngest(t *testing.T, ctx context.Context, a *AWS, st *Stack, group s
 // event source mapping would, with the given invocation timeout.
 func exportShards(t *testing.T, a *AWS, st *Stack, recs []events.KinesisEventRecord, timeout time.Duration, out io.Writer) {
 	t.Helper()
-	env := a.LambdaEnv()
+	env, err := a.LambdaEnv(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
 	env[export.EnvDLQURL] = st.DLQURL
 	env[export.EnvExportStream] = st.ExportStreamARN
 	env[route.EnvCollectorsSecretPrefix] = st.SecretPrefix

@@ -37,7 +37,10 @@ func TestIngestAgainstMoto(t *testing.T) {
 	if len(raw) == 0 {
 		t.Fatal("the subscription delivered nothing to the raw stream")
 	}
-	env := a.LambdaEnv()
+	env, err := a.LambdaEnv(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	env[ingest.EnvExportStream] = st.ExportStreamARN
 	env[ingest.EnvDLQURL] = st.DLQURL
 	env[route.EnvCollectorsSecretPrefix] = st.SecretPrefix

@@ -240,8 +240,11 @@ func (p *Pipeline) RestartMappings() error {
 }
 
 // env is the functions' environment.
-func (p *Pipeline) env() map[string]string {
-	env := p.AWS.LambdaEnv()
+func (p *Pipeline) env(ctx context.Context) (map[string]string, error) {
+	env, err := p.AWS.LambdaEnv(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if p.cfg.LambdaEndpoint != "" {
 		env["AWS_ENDPOINT_URL"] = p.cfg.LambdaEndpoint
 	}
@@ -254,14 +257,17 @@ func (p *Pipeline) env() map[string]string {
 	for k, v := range p.cfg.ExtraEnv {
 		env[k] = v
 	}
-	return env
+	return env, nil
 }
 
 // functions starts the two functions and returns their invokers: one RIE
 // instance per shard and parallelization slot (RIE runs one invocation at
 // a time), or the handlers in process.
 func (p *Pipeline) functions(ctx context.Context) (esm.Invoker, esm.Invoker, error) {
-	env := p.env()
+	env, err := p.env(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	if p.cfg.InProcess {
 		getenv := func(k string) string { return env[k] }
 		ih, err := ingest.FromEnv(ctx, getenv, p.output("ingest"))

@@ -95,7 +95,10 @@ func (p *pipeline) run(t *testing.T, exportRuns int) {
 	if err := p.aws.PutLogLines(ctx, appGroup, "2026/11/24/[$LATEST]abc", time.Now(), lines); err != nil {
 		t.Fatal(err)
 	}
-	env := p.aws.LambdaEnv()
+	env, err := p.aws.LambdaEnv(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	env[route.EnvCollectorsSecretPrefix] = p.st.SecretPrefix
 	env[setup.EnvOwnLogGroups] = p.res.IngestLogGroup + "," + p.res.ExportLogGroup
 	env[ingest.EnvExportStream] = p.st.ExportStreamARN

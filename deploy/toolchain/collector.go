@@ -63,9 +63,16 @@ func collectorKey(gt goTool) string {
 // fileexporter is not served by the module proxy, so the build runs in three
 // steps: generate (its tidy failure tolerated), `go mod tidy -e`, compile.
 func buildCollector(ctx context.Context, opts Options, gt goTool, builder, tmp string) error {
+	return buildFromConfig(ctx, opts, gt, builder, tmp, builderConfig, collectorBinary)
+}
+
+// buildFromConfig runs the three-step build of buildCollector for the
+// builder configuration text config, whose dist.name is binary, and leaves
+// tmp/binary and tmp/builder.yaml.
+func buildFromConfig(ctx context.Context, opts Options, gt goTool, builder, tmp, config, binary string) error {
 	src := filepath.Join(tmp, "src")
 	cfg := filepath.Join(tmp, "builder.yaml")
-	if err := writeBuilderConfig(cfg, src, gt.path); err != nil {
+	if err := writeBuilderConfig(cfg, config, src, gt.path); err != nil {
 		return err
 	}
 	progress := opts.progress()
@@ -83,10 +90,10 @@ func buildCollector(ctx context.Context, opts Options, gt goTool, builder, tmp s
 	if err := run(ctx, progress, tmp, env, builder, "--config", cfg, "--skip-generate", "--skip-get-modules"); err != nil {
 		return fmt.Errorf("compile the collector: %w", err)
 	}
-	if err := os.Rename(filepath.Join(src, collectorBinary), filepath.Join(tmp, collectorBinary)); err != nil {
+	if err := os.Rename(filepath.Join(src, binary), filepath.Join(tmp, binary)); err != nil {
 		return fmt.Errorf("collect the collector binary: %w", err)
 	}
-	if err := run(ctx, progress, tmp, nil, filepath.Join(tmp, collectorBinary), "components"); err != nil {
+	if err := run(ctx, progress, tmp, nil, filepath.Join(tmp, binary), "components"); err != nil {
 		return fmt.Errorf("run the new collector: %w", err)
 	}
 	// Keep the configuration with the binary (its paths point into tmp), drop
@@ -94,8 +101,8 @@ func buildCollector(ctx context.Context, opts Options, gt goTool, builder, tmp s
 	return os.RemoveAll(src)
 }
 
-func writeBuilderConfig(path, outputPath, goPath string) error {
-	tmpl, err := template.New("builder").Parse(builderConfig)
+func writeBuilderConfig(path, config, outputPath, goPath string) error {
+	tmpl, err := template.New("builder").Parse(config)
 	if err != nil {
 		return fmt.Errorf("parse embedded builder config: %w", err)
 	}

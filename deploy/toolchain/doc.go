@@ -1,7 +1,8 @@
 // Package toolchain builds and caches the local stand-ins that otlpfwd's tests
 // and local runner start: the AWS Lambda Runtime Interface Emulator and a
 // minimal OpenTelemetry Collector made with the Collector Builder. It also finds
-// an installed moto server.
+// an installed moto server, and builds the forwarding Collector (otlp receiver,
+// batch processor, otlphttp exporter) that the load test compares export with.
 //
 // Binaries live under [CacheDir], one folder per version or build
 // configuration, and are built once: a file lock in the cache lets several

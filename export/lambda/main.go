@@ -13,6 +13,7 @@ import (
 )
 
 func main() {
+	setup.SetMemoryLimit(os.Getenv)
 	h, err := export.FromEnv(context.Background(), os.Getenv, os.Stdout)
 	if err != nil {
 		// The function cannot work: say why once, where CloudWatch keeps it.

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
@@ -39,22 +39,28 @@ func Logger(w io.Writer, env *Env) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
-// AWS loads the AWS configuration. Region, credentials and endpoint are
-// taken from env when it sets them (AWS_REGION, AWS_ACCESS_KEY_ID and
-// AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL), else from the SDK's default
-// chain, so a local runner can configure an in-process handler without
-// touching the process environment.
+// AWS builds the AWS configuration from env alone, without the SDK's
+// config package and its default chain (shared files, SSO, STS, IMDS,
+// container and process credentials, sign-in): AWS_REGION (or
+// AWS_DEFAULT_REGION), the static credentials AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN that Lambda sets from the
+// function's role, and AWS_ENDPOINT_URL.
+//
+// Leaving out the config package makes each bootstrap about 2 MB smaller
+// and ready about 1.5 ms sooner (go run ./loadtest/cmd/coldstart).
 func AWS(ctx context.Context, env *Env) (aws.Config, error) {
-	var opts []func(*config.LoadOptions) error
-	if r := env.Get("AWS_REGION"); r != "" {
-		opts = append(opts, config.WithRegion(r))
+	cfg := aws.Config{
+		Region:     env.Get("AWS_REGION"),
+		HTTPClient: awshttp.NewBuildableClient(),
 	}
-	if id, secret := env.Get("AWS_ACCESS_KEY_ID"), env.Get("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
-		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(id, secret, env.Get("AWS_SESSION_TOKEN"))))
+	if cfg.Region == "" {
+		cfg.Region = env.Get("AWS_DEFAULT_REGION")
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return cfg, fmt.Errorf("load AWS configuration: %w", err)
+	id, secret := env.Get("AWS_ACCESS_KEY_ID"), env.Get("AWS_SECRET_ACCESS_KEY")
+	if id == "" || secret == "" {
+		env.Fail(fmt.Errorf("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set (Lambda sets them from the function's role)"))
+	} else {
+		cfg.Credentials = aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, env.Get("AWS_SESSION_TOKEN")))
 	}
 	if ep := env.Get("AWS_ENDPOINT_URL"); ep != "" {
 		cfg.BaseEndpoint = aws.String(ep)
