@@ -35,7 +35,7 @@ func (b *batch) write(ctx context.Context) {
 	created := b.h.opts.Now().Truncate(time.Millisecond)
 	for i, pk := range b.packs.done {
 		pk.rec.Created = created
-		entries[i] = stream.Entry{Data: record.Marshal(nil, &pk.rec), PartitionKey: pk.key}
+		entries[i] = stream.Entry{Data: record.Marshal(make([]byte, 0, record.Size(&pk.rec)), &pk.rec), PartitionKey: pk.key}
 		b.stats.BytesOut += len(entries[i].Data)
 		b.stats.PutUnitsOut += stream.PutUnits(len(entries[i].Data) + len(entries[i].PartitionKey))
 	}

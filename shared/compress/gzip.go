@@ -34,7 +34,13 @@ func Gunzip(dst, src []byte, limit int) ([]byte, error) {
 		return dst, fmt.Errorf("gunzip: %w", err)
 	}
 	defer readers.Put(zr)
-	out, err := readAllLimit(dst, zr, limit, len(src))
+	// The trailer tells the size of a single member: read into exactly
+	// that much room (capped by the limit) instead of growing by copies.
+	hint := len(src) * 4
+	if n, ok := GzipSize(src); ok && n > 0 {
+		hint = n + 1
+	}
+	out, err := readAllLimit(dst, zr, limit, hint)
 	if err != nil {
 		return out, fmt.Errorf("gunzip: %w", err)
 	}
@@ -47,7 +53,7 @@ func readAllLimit(dst []byte, r io.Reader, limit, hint int) ([]byte, error) {
 	if hint < 512 {
 		hint = 512
 	}
-	want := hint * 4
+	want := hint
 	if limit > 0 && want > limit+1 {
 		want = limit + 1
 	}

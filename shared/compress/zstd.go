@@ -53,7 +53,7 @@ func Unzstd(dst, src []byte, limit int) ([]byte, error) {
 		return dst, fmt.Errorf("unzstd: %w", err)
 	}
 	defer unzstds.Put(dec)
-	out, err := readAllLimit(dst, dec, limit, len(src))
+	out, err := readAllLimit(dst, dec, limit, len(src)*4)
 	if err != nil {
 		return out, fmt.Errorf("unzstd: %w", err)
 	}
