@@ -9,7 +9,10 @@ import (
 
 	"github.com/otlpfwd/otlpfwd/shared/aws/stream"
 	"github.com/otlpfwd/otlpfwd/shared/compress"
+	"github.com/otlpfwd/otlpfwd/shared/cwlogs"
 	"github.com/otlpfwd/otlpfwd/shared/fixture/synth"
+	"github.com/otlpfwd/otlpfwd/shared/processor"
+	"github.com/otlpfwd/otlpfwd/shared/route"
 )
 
 // A maximal Lambda batch: about 6 MB of record data (the ESM payload
@@ -113,4 +116,54 @@ func reportRates(b *testing.B, batch synth.Batch) {
 	sec := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(float64(batch.Records)/sec, "records/s")
 	b.ReportMetric(float64(batch.Spans)/sec, "spans/s")
+}
+
+// BenchmarkIngestRoutePack measures routing and packing alone: the batch's
+// telemetry is decoded once, then each iteration routes it to two
+// collectors (one passthrough, one merge) and packs the tier-2 records.
+func BenchmarkIngestRoutePack(b *testing.B) {
+	batch := benchBatch(b)
+	pass := collector("pass")
+	pass.Mode = route.ModePassthrough
+	rt := table(b, pass, collector("merge"))
+	h, err := New(rt, discard{}, discard{}, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	type decoded struct {
+		ev  processor.Event
+		tel processor.Telemetry
+	}
+	var all []decoded
+	chain := processor.Default()
+	for _, r := range batch.Event.Records {
+		p, _, err := cwlogs.Decode(r.Kinesis.Data, nil, cwlogs.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, le := range p.LogEvents {
+			ev := processor.Event{Owner: p.Owner, Region: "us-east-1", LogGroup: p.LogGroup, LogStream: p.LogStream, Message: le.Message}
+			tel, _, _ := chain.Process(&ev, nil)
+			for _, t := range tel {
+				all = append(all, decoded{ev: ev, tel: t})
+			}
+		}
+	}
+	b.SetBytes(int64(batch.Bytes))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		bt := newBatch(h, rt.t, 1)
+		bt.records[0] = &batch.Event.Records[0]
+		for i := range all {
+			if err := bt.route(0, &all[i].ev, &all[i].tel, "shardId-000000000000", "1"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		bt.finish()
+		if bt.stats.RoutedItems != 2*batch.Spans {
+			b.Fatalf("routed %d items, want %d", bt.stats.RoutedItems, 2*batch.Spans)
+		}
+	}
+	b.ReportMetric(float64(batch.Spans)/(b.Elapsed().Seconds()/float64(b.N)), "spans/s")
 }
