@@ -3,7 +3,6 @@ package export
 import (
 	"context"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -116,7 +115,7 @@ func (b *batch) decode() {
 			b.undecodable(i, data, err)
 			continue
 		}
-		hk := headerKey(rec.Headers)
+		hk := record.HeaderKey(rec.Headers)
 		key := rec.Collector + "\x00" + rec.Signal.String() + "\x00" + hk
 		g := index[key]
 		if g == nil {
@@ -130,25 +129,6 @@ func (b *batch) decode() {
 		}
 	}
 	sort.SliceStable(b.groups, func(i, j int) bool { return b.groups[i].collector < b.groups[j].collector })
-}
-
-func headerKey(h map[string]string) string {
-	if len(h) == 0 {
-		return ""
-	}
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var sb strings.Builder
-	for _, k := range keys {
-		sb.WriteString(k)
-		sb.WriteByte(0)
-		sb.WriteString(h[k])
-		sb.WriteByte(0)
-	}
-	return sb.String()
 }
 
 // merge folds one group's result into the batch.

@@ -110,7 +110,7 @@ func fill(it *record.Item, raw, gz []byte, items int, keep bool) {
 func (p *packer) add(src int, c *route.Collector, t *processor.Telemetry, items []record.Item) {
 	p.routed[c.Name] += t.Stats.Items
 	hdrs := passed(c, t.Headers)
-	key := packKey{collector: c.Name, signal: t.Signal, headers: headerKey(hdrs)}
+	key := packKey{collector: c.Name, signal: t.Signal, headers: record.HeaderKey(hdrs)}
 	for i := range items {
 		it := &items[i]
 		n := record.ItemSize(it)
@@ -174,23 +174,4 @@ func passed(c *route.Collector, h map[string]string) map[string]string {
 		}
 	}
 	return out
-}
-
-func headerKey(h map[string]string) string {
-	if len(h) == 0 {
-		return ""
-	}
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var sb strings.Builder
-	for _, k := range keys {
-		sb.WriteString(k)
-		sb.WriteByte(0)
-		sb.WriteString(h[k])
-		sb.WriteByte(0)
-	}
-	return sb.String()
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/otlpfwd/otlpfwd/deploy/local"
 	"github.com/otlpfwd/otlpfwd/deploy/stack"
 	"github.com/otlpfwd/otlpfwd/deploy/svc"
+	"github.com/otlpfwd/otlpfwd/deploy/svc/svctest"
 	"github.com/otlpfwd/otlpfwd/export"
 	"github.com/otlpfwd/otlpfwd/shared/aws/queue"
 	"github.com/otlpfwd/otlpfwd/shared/fixture"
@@ -236,7 +237,7 @@ func TestOpsMoto(t *testing.T) {
 
 	// Dead letters, from the export function's code, for collector "main"
 	// that answered 503; the real collector is "main" now.
-	good := startRealCollector(t)
+	good := svctest.Collector(t, false)
 	if err := a.PutCollectors(ctx, outs.Values[stack.OutputCollectorSecretPrefix], []route.Collector{{Name: "main", Endpoint: good.Endpoint()}}); err != nil {
 		t.Fatal(err)
 	}
@@ -394,18 +395,6 @@ func deadLetters(t *testing.T, a *local.AWS, dlqURL string) []string {
 	}
 	slices.Sort(ids)
 	return ids
-}
-
-func startRealCollector(t *testing.T) *svc.Collector {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	defer cancel()
-	c, err := svc.StartCollector(ctx, svc.CollectorOptions{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Stop() })
-	return c
 }
 
 // realCollectorIDs returns the sorted test ids the collector wrote.

@@ -1,7 +1,6 @@
 package dlqops
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -10,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -26,7 +24,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/otlpfwd/otlpfwd/deploy/local"
-	"github.com/otlpfwd/otlpfwd/deploy/svc"
+	"github.com/otlpfwd/otlpfwd/deploy/svc/svctest"
 	"github.com/otlpfwd/otlpfwd/export"
 	"github.com/otlpfwd/otlpfwd/shared/aws/queue"
 	"github.com/otlpfwd/otlpfwd/shared/fixture"
@@ -45,16 +43,9 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("starts moto server (skipped with -short)")
-	}
+	m := svctest.Moto(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	m, err := svc.StartMoto(ctx, svc.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Stop() })
 	a, err := local.NewAWS(ctx, m.URL(), "us-east-1")
 	if err != nil {
 		t.Fatal(err)
@@ -64,51 +55,6 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	return &env{aws: a, st: st}
-}
-
-// startCollector starts a real OpenTelemetry Collector for one test.
-func startCollector(t *testing.T, failing bool) *svc.Collector {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("starts the OpenTelemetry Collector (skipped with -short)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	defer cancel()
-	c, err := svc.StartCollector(ctx, svc.CollectorOptions{Dir: t.TempDir(), Failing: failing})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Stop() })
-	return c
-}
-
-// collectorIDs returns the sorted test ids of every item the collector
-// wrote, over all signals.
-func collectorIDs(t *testing.T, c *svc.Collector) []string {
-	t.Helper()
-	var ids []string
-	for _, s := range []svc.Signal{svc.Traces, svc.Metrics, svc.Logs} {
-		b, err := os.ReadFile(c.OutputPath(s))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sig, _ := otlp.ParseSignal(string(s))
-		sc := bufio.NewScanner(bytes.NewReader(b))
-		sc.Buffer(nil, 64<<20)
-		for sc.Scan() {
-			pb, err := otlp.UnmarshalJSON(sig, sc.Bytes())
-			if err != nil {
-				t.Fatalf("collector output %s: %v", s, err)
-			}
-			got, err := fixture.TestIDs(sig, pb)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, got...)
-		}
-	}
-	slices.Sort(ids)
-	return ids
 }
 
 // status is an httptest collector that answers every request with code.

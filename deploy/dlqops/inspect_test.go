@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otlpfwd/otlpfwd/deploy/svc/svctest"
 	"github.com/otlpfwd/otlpfwd/export"
 	"github.com/otlpfwd/otlpfwd/shared/dlq"
 	"github.com/otlpfwd/otlpfwd/shared/otlp"
@@ -20,7 +21,7 @@ import (
 // counts them all, previews them, and leaves every message in the queue.
 func TestInspect(t *testing.T) {
 	e := newEnv(t)
-	down := startCollector(t, true)
+	down := svctest.Collector(t, true)
 	cs := []route.Collector{{Name: "down", Endpoint: down.Endpoint()}, {Name: "strict", Endpoint: status(t, 400)}}
 	// The first batch fails once (retries exhausted) and opens the
 	// circuit, so that the second batch's data for "down" goes straight to

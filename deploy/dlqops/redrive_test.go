@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/otlpfwd/otlpfwd/deploy/svc/svctest"
 	"github.com/otlpfwd/otlpfwd/export"
 	"github.com/otlpfwd/otlpfwd/shared/dlq"
 	"github.com/otlpfwd/otlpfwd/shared/otlp"
@@ -21,7 +22,7 @@ import (
 // the real collector answering 503, with a chunked span among them.
 func fill(t *testing.T, e *env, tag string) *batch {
 	t.Helper()
-	down := startCollector(t, true)
+	down := svctest.Collector(t, true)
 	var b batch
 	for i := range 4 {
 		b.add("down", otlp.Traces, tag+"t"+string(rune('a'+i)), 30)
@@ -54,7 +55,7 @@ func TestRedriveToCollector(t *testing.T) {
 	e := newEnv(t)
 	b := fill(t, e, "r")
 	msgs := e.depth(t).Visible
-	good := startCollector(t, false)
+	good := svctest.Collector(t, false)
 	var events []Event
 	sum, err := Redrive(context.Background(), e.aws.SQS, e.st.DLQURL, collectorTarget("", route.Collector{Name: "down", Endpoint: good.Endpoint()}),
 		fast(RedriveOptions{OnEvent: func(ev Event) { events = append(events, ev) }}))
@@ -64,7 +65,7 @@ func TestRedriveToCollector(t *testing.T) {
 	if !sum.OK() || sum.Read != msgs || sum.Redriven.Items != len(b.ids) || sum.Remaining.Total() != 0 {
 		t.Fatalf("summary %+v (queue held %d messages)", sum, msgs)
 	}
-	if got := collectorIDs(t, good); !slices.Equal(got, b.sorted()) {
+	if got := svctest.CollectorIDs(t, good); !slices.Equal(got, b.sorted()) {
 		t.Fatalf("collector got %d items, want %d:\n%v\n%v", len(got), len(b.ids), got, b.sorted())
 	}
 	chunked := false
@@ -87,7 +88,7 @@ func TestRedriveInterruptedResumed(t *testing.T) {
 	e := newEnv(t)
 	b := fill(t, e, "i")
 	total := e.depth(t).Visible
-	good := startCollector(t, false)
+	good := svctest.Collector(t, false)
 	target := collectorTarget("", route.Collector{Name: "down", Endpoint: good.Endpoint()})
 	api := newRecordingSQS(e.aws.SQS)
 
@@ -113,7 +114,7 @@ func TestRedriveInterruptedResumed(t *testing.T) {
 		t.Fatalf("after the interruption: %+v, %d deleted of %d: the rest must be visible at once", after, len(del), total)
 	}
 	// What was deleted is exactly what the collector has.
-	first := collectorIDs(t, good)
+	first := svctest.CollectorIDs(t, good)
 	if len(first) != sum.Redriven.Items || len(first) == 0 {
 		t.Fatalf("collector has %d items; the run redrove %d", len(first), sum.Redriven.Items)
 	}
@@ -126,7 +127,7 @@ func TestRedriveInterruptedResumed(t *testing.T) {
 	if d := time.Since(start); d > time.Minute {
 		t.Fatalf("the resumed run took %s: it waited for leases", d)
 	}
-	if got := collectorIDs(t, good); !slices.Equal(got, b.sorted()) {
+	if got := svctest.CollectorIDs(t, good); !slices.Equal(got, b.sorted()) {
 		t.Fatalf("collector has %d items, want %d once each", len(got), len(b.ids))
 	}
 	del = api.deleted()
@@ -156,7 +157,7 @@ func TestRedriveKilled(t *testing.T) {
 	e := newEnv(t)
 	b := fill(t, e, "k")
 	total := e.depth(t).Visible
-	good := startCollector(t, false)
+	good := svctest.Collector(t, false)
 	target := collectorTarget("", route.Collector{Name: "down", Endpoint: good.Endpoint()})
 	api := newRecordingSQS(e.aws.SQS)
 	lease := RedriveOptions{Lease: 4 * time.Second, SendBudget: time.Second, LeaseMargin: 500 * time.Millisecond}
@@ -191,7 +192,7 @@ func TestRedriveKilled(t *testing.T) {
 	if err != nil || !sum.OK() || sum.Remaining.Total() != 0 {
 		t.Fatalf("run after the lease: %+v %v", sum, err)
 	}
-	if got := collectorIDs(t, good); !slices.Equal(got, b.sorted()) {
+	if got := svctest.CollectorIDs(t, good); !slices.Equal(got, b.sorted()) {
 		t.Fatalf("collector has %d items, want %d once each", len(got), len(b.ids))
 	}
 	for id, n := range api.deleted() {
@@ -205,7 +206,7 @@ func TestRedriveKilled(t *testing.T) {
 // --to-collector, an unknown collector and undecodable messages.
 func TestRedriveFilters(t *testing.T) {
 	e := newEnv(t)
-	down := startCollector(t, true)
+	down := svctest.Collector(t, true)
 	var a, bb batch
 	a.add("a", otlp.Traces, "a1", 5)
 	a.add("a", otlp.Logs, "a2", 5)
@@ -216,7 +217,7 @@ func TestRedriveFilters(t *testing.T) {
 	if total != 4 {
 		t.Fatalf("%d messages, want 4", total)
 	}
-	good := startCollector(t, false)
+	good := svctest.Collector(t, false)
 	ctx := context.Background()
 	cs := []route.Collector{{Name: "a", Endpoint: good.Endpoint()}, {Name: "b", Endpoint: good.Endpoint()}, {Name: "traces-only", Endpoint: good.Endpoint(), Signals: route.Signals{otlp.Traces}}}
 
@@ -227,7 +228,7 @@ func TestRedriveFilters(t *testing.T) {
 	if n, items := Count(sum.WouldRedrive); n != 3 || items != 17 {
 		t.Fatalf("dry run would redrive %d messages, %d items", n, items)
 	}
-	if d := e.depth(t); d.Visible != total || len(collectorIDs(t, good)) != 0 {
+	if d := e.depth(t); d.Visible != total || len(svctest.CollectorIDs(t, good)) != 0 {
 		t.Fatalf("the dry run changed something: %+v", d)
 	}
 
@@ -253,7 +254,7 @@ func TestRedriveFilters(t *testing.T) {
 	}
 	want := append(slices.Clone(a.ids), bb.ids...)
 	slices.Sort(want)
-	if got := collectorIDs(t, good); !slices.Equal(got, want) {
+	if got := svctest.CollectorIDs(t, good); !slices.Equal(got, want) {
 		t.Fatalf("collector has %v, want %v", got, want)
 	}
 }
@@ -263,7 +264,7 @@ func TestRedriveFilters(t *testing.T) {
 func TestRedriveToStream(t *testing.T) {
 	e := newEnv(t)
 	b := fill(t, e, "s")
-	good := startCollector(t, false)
+	good := svctest.Collector(t, false)
 	cs := []route.Collector{{Name: "down", Endpoint: good.Endpoint()}}
 	ctx := context.Background()
 	sum, err := Redrive(ctx, e.aws.SQS, e.st.DLQURL, NewStreamTarget(e.aws.Kinesis, e.st.ExportStreamARN, routes(cs...), "", nil), fast(RedriveOptions{}))
@@ -288,7 +289,7 @@ func TestRedriveToStream(t *testing.T) {
 	if n := e.deadLetter(t, cs, 0, export.BreakerOptions{}, ev); n != 0 {
 		t.Fatalf("export dead-lettered %d items again", n)
 	}
-	if got := collectorIDs(t, good); !slices.Equal(got, b.sorted()) {
+	if got := svctest.CollectorIDs(t, good); !slices.Equal(got, b.sorted()) {
 		t.Fatalf("collector has %d items, want %d", len(got), len(b.ids))
 	}
 }

@@ -21,16 +21,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/otlpfwd/otlpfwd/deploy/svc"
+	"github.com/otlpfwd/otlpfwd/deploy/svc/svctest"
 )
 
 // motoConfig starts moto for the test and returns a configuration for it.
 func motoConfig(t *testing.T, ctx context.Context) aws.Config {
 	t.Helper()
-	m, err := svc.StartMoto(ctx, svc.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Stop() })
+	m := svctest.Moto(t)
 	return aws.Config{
 		Region:       testRegion,
 		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),

@@ -16,8 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
-
-	"github.com/otlpfwd/otlpfwd/deploy/svc"
+	"github.com/otlpfwd/otlpfwd/deploy/svc/svctest"
 )
 
 // kinesisClient talks to endpoint; attempts is the SDK retryer's limit
@@ -33,16 +32,9 @@ func kinesisClient(endpoint string, attempts int) *kinesis.Client {
 }
 
 func TestAgainstMoto(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts moto_server")
-	}
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	m, err := svc.StartMoto(ctx, svc.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Stop() })
+	m := svctest.Moto(t)
 	direct := kinesisClient(m.URL(), 1)
 	createStream := func(t *testing.T, name string) string {
 		t.Helper()

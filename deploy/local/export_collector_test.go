@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/otlpfwd/otlpfwd/deploy/svc/svctest"
 	"github.com/otlpfwd/otlpfwd/export"
 	"github.com/otlpfwd/otlpfwd/ingest"
 	"github.com/otlpfwd/otlpfwd/shared/dlq"
@@ -112,7 +113,7 @@ var pipelineFixtures = []string{"envelope/v0.17.3-multi-service.jsonl", "envelop
 // OpenTelemetry Collector, read back from its file exporter.
 func TestExportToRealCollector(t *testing.T) {
 	_, a := startMoto(t)
-	col := startCollector(t, false)
+	col := svctest.Collector(t, false)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	const group = "/aws/lambda/checkout-api"
@@ -124,7 +125,7 @@ func TestExportToRealCollector(t *testing.T) {
 	lines, want := fixtureLines(t, pipelineFixtures...)
 	recs := throughIngest(t, ctx, a, st, group, append(lines, "END RequestId: 1"), testOutput(t))
 	exportShards(t, a, st, recs, 30*time.Second, testOutput(t))
-	if got := collectorIDs(t, col); !slices.Equal(got, want) {
+	if got := svctest.CollectorIDs(t, col); !slices.Equal(got, want) {
 		t.Fatalf("collector received %d items:\n%v\nwant %d:\n%v", len(got), got, len(want), want)
 	}
 	if dead := drainDLQ(t, ctx, a, st.DLQURL); len(dead) != 0 {
@@ -137,7 +138,7 @@ func TestExportToRealCollector(t *testing.T) {
 // dead-letters exactly the undelivered items in moto's SQS.
 func TestExportCollector503ToDLQ(t *testing.T) {
 	_, a := startMoto(t)
-	col := startCollector(t, true)
+	col := svctest.Collector(t, true)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	const group = "/aws/lambda/checkout-api"
@@ -169,7 +170,7 @@ func TestExportCollector503ToDLQ(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("dead letters hold %d items:\n%v\nwant %d:\n%v", len(got), got, len(want), want)
 	}
-	if n := len(collectorIDs(t, col)); n != 0 {
+	if n := len(svctest.CollectorIDs(t, col)); n != 0 {
 		t.Fatalf("the failing collector stored %d items", n)
 	}
 }

@@ -8,28 +8,18 @@ import (
 	"os"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/otlpfwd/otlpfwd/deploy/svc"
+	"github.com/otlpfwd/otlpfwd/deploy/svc/svctest"
 	"github.com/otlpfwd/otlpfwd/shared/fixture"
-	"github.com/otlpfwd/otlpfwd/shared/otlp"
 	"github.com/otlpfwd/otlpfwd/shared/record"
 )
 
-// startMoto starts a moto server for one test.
+// startMoto starts a moto server for one test, with clients for it.
 func startMoto(t *testing.T) (*svc.Moto, *AWS) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("starts moto server (skipped with -short)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	m, err := svc.StartMoto(ctx, svc.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Stop() })
-	a, err := NewAWS(ctx, m.URL(), "us-east-1")
+	m := svctest.Moto(t)
+	a, err := NewAWS(context.Background(), m.URL(), "us-east-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,49 +81,4 @@ func testOutput(t *testing.T) io.Writer {
 		return os.Stderr
 	}
 	return io.Discard
-}
-
-// startCollector starts a real OpenTelemetry Collector for one test.
-func startCollector(t *testing.T, failing bool) *svc.Collector {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("starts the OpenTelemetry Collector (skipped with -short)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	defer cancel()
-	c, err := svc.StartCollector(ctx, svc.CollectorOptions{Dir: t.TempDir(), Failing: failing})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Stop() })
-	return c
-}
-
-// collectorIDs reads what the collector's file exporter wrote and returns
-// the sorted test ids of every item, over all signals.
-func collectorIDs(t *testing.T, c *svc.Collector) []string {
-	t.Helper()
-	var ids []string
-	for _, s := range []svc.Signal{svc.Traces, svc.Metrics, svc.Logs} {
-		b, err := os.ReadFile(c.OutputPath(s))
-		if err != nil && !os.IsNotExist(err) {
-			t.Fatal(err)
-		}
-		sig, _ := otlp.ParseSignal(string(s))
-		sc := bufio.NewScanner(bytes.NewReader(b))
-		sc.Buffer(nil, 64<<20)
-		for sc.Scan() {
-			pb, err := otlp.UnmarshalJSON(sig, sc.Bytes())
-			if err != nil {
-				t.Fatalf("collector output %s: %v", s, err)
-			}
-			got, err := fixture.TestIDs(sig, pb)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, got...)
-		}
-	}
-	slices.Sort(ids)
-	return ids
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otlpfwd/otlpfwd/deploy/svc/svctest"
 	"github.com/otlpfwd/otlpfwd/shared/fixture"
 	"github.com/otlpfwd/otlpfwd/shared/fixture/synth"
 	"github.com/otlpfwd/otlpfwd/shared/otlp"
@@ -27,7 +28,7 @@ import (
 //   - no auth header or secret value appears in any log line.
 func TestSecurity(t *testing.T) {
 	_, a := startMoto(t)
-	col := startCollector(t, false)
+	col := svctest.Collector(t, false)
 	var trapped atomic.Int64
 	trap := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { trapped.Add(1) }))
 	defer trap.Close()
@@ -66,7 +67,7 @@ func TestSecurity(t *testing.T) {
 	}
 	want, _ := fixture.TestIDs(otlp.Traces, raw)
 	slices.Sort(want)
-	if got := collectorIDs(t, col); !slices.Equal(got, want) {
+	if got := svctest.CollectorIDs(t, col); !slices.Equal(got, want) {
 		t.Fatalf("configured collector got %v, want %v", got, want)
 	}
 	if !strings.Contains(logs.String(), `"collector":"refusing"`) && !strings.Contains(logs.String(), "refusing") {

@@ -24,24 +24,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
-
-	"github.com/otlpfwd/otlpfwd/deploy/svc"
+	"github.com/otlpfwd/otlpfwd/deploy/svc/svctest"
 )
 
 // startMoto starts a moto server for one test and returns an AWS
 // configuration pointed at it.
 func startMoto(t *testing.T) aws.Config {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("starts moto server (skipped with -short)")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	m, err := svc.StartMoto(ctx, svc.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Stop() })
+	m := svctest.Moto(t)
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
 	if err != nil {

@@ -22,7 +22,7 @@ import (
 	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 
 	"github.com/otlpfwd/otlpfwd/deploy/local"
-	"github.com/otlpfwd/otlpfwd/deploy/svc"
+	"github.com/otlpfwd/otlpfwd/deploy/svc/svctest"
 	"github.com/otlpfwd/otlpfwd/export"
 	"github.com/otlpfwd/otlpfwd/ingest"
 	"github.com/otlpfwd/otlpfwd/shared/aws/setup"
@@ -48,16 +48,9 @@ type pipeline struct {
 // newPipeline provisions the resources; the collector answers code.
 func newPipeline(t *testing.T, code int) *pipeline {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("starts moto server (skipped with -short)")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	m, err := svc.StartMoto(ctx, svc.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Stop() })
+	m := svctest.Moto(t)
 	a, err := local.NewAWS(ctx, m.URL(), "us-east-1")
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
 	"github.com/otlpfwd/otlpfwd/deploy/local"
-	"github.com/otlpfwd/otlpfwd/deploy/svc"
+	"github.com/otlpfwd/otlpfwd/deploy/svc/svctest"
 	"github.com/otlpfwd/otlpfwd/shared/cwlogs"
 )
 
@@ -31,16 +31,9 @@ type motoEnv struct {
 
 func newMotoEnv(t *testing.T) *motoEnv {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("starts moto server (skipped with -short)")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	m, err := svc.StartMoto(ctx, svc.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Stop() })
+	m := svctest.Moto(t)
 	a, err := local.NewAWS(ctx, m.URL(), "us-east-1")
 	if err != nil {
 		t.Fatal(err)

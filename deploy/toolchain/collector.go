@@ -29,6 +29,17 @@ var builderConfig string
 // builder's version and the Go version. A fresh build takes about two minutes
 // on two cores; the binary is stripped (the builder's default -s -w).
 func EnsureCollector(ctx context.Context, opts Options) (string, error) {
+	return ensureBuild(ctx, opts, build{dir: "otelcol", name: "OpenTelemetry Collector", config: builderConfig, binary: collectorBinary})
+}
+
+// build is one Collector build: a builder configuration and where its
+// binary is cached.
+type build struct {
+	dir, name, config, binary string
+}
+
+// ensureBuild returns the cached binary of b, building it first if needed.
+func ensureBuild(ctx context.Context, opts Options, b build) (string, error) {
 	cache, err := CacheDir()
 	if err != nil {
 		return "", err
@@ -37,38 +48,37 @@ func EnsureCollector(ctx context.Context, opts Options) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(cache, "otelcol", collectorKey(gt))
-	path, err := ensure(ctx, dir, collectorBinary, func(tmp string) error {
+	dir := filepath.Join(cache, b.dir, buildKey(b.config, gt))
+	path, err := ensure(ctx, dir, b.binary, func(tmp string) error {
 		builder, err := goInstall(ctx, opts, filepath.Join(cache, "builder", builderVersion), builderBinary, builderPackage+"@"+builderVersion)
 		if err != nil {
 			return fmt.Errorf("install the Collector Builder: %w", err)
 		}
-		fmt.Fprintf(opts.progress(), "otlpfwd: building the OpenTelemetry Collector for %s (about 2 minutes on 2 cores, once)\n", dir)
-		return buildCollector(ctx, opts, gt, builder, tmp)
+		fmt.Fprintf(opts.progress(), "otlpfwd: building the %s for %s (about 2 minutes on 2 cores, once)\n", b.name, dir)
+		return buildFromConfig(ctx, opts, gt, builder, tmp, b.config, b.binary)
 	})
 	if err != nil {
-		return "", fmt.Errorf("build the OpenTelemetry Collector: %w", err)
+		return "", fmt.Errorf("build the %s: %w", b.name, err)
 	}
 	return path, nil
 }
 
-func collectorKey(gt goTool) string {
+// buildKey hashes what a build depends on: its configuration, the
+// builder's version and the Go version and platform.
+func buildKey(config string, gt goTool) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s@%s\n%s %s\n", builderConfig, builderPackage, builderVersion, gt.version, gt.platform)
+	fmt.Fprintf(h, "%s\n%s@%s\n%s %s\n", config, builderPackage, builderVersion, gt.version, gt.platform)
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// buildCollector leaves tmp/otelcol-otlpfwd and tmp/builder.yaml. The
-// builder's own `go mod tidy` fails because a test-only dependency of the
-// fileexporter is not served by the module proxy, so the build runs in three
-// steps: generate (its tidy failure tolerated), `go mod tidy -e`, compile.
-func buildCollector(ctx context.Context, opts Options, gt goTool, builder, tmp string) error {
-	return buildFromConfig(ctx, opts, gt, builder, tmp, builderConfig, collectorBinary)
-}
+// The builder's own `go mod tidy` fails because a test-only dependency of
+// the fileexporter is not served by the module proxy, so the build runs in
+// three steps: generate (its tidy failure tolerated), `go mod tidy -e`,
+// compile.
 
-// buildFromConfig runs the three-step build of buildCollector for the
-// builder configuration text config, whose dist.name is binary, and leaves
-// tmp/binary and tmp/builder.yaml.
+// buildFromConfig runs the three-step build for the builder configuration
+// text config, whose dist.name is binary, and leaves tmp/binary and
+// tmp/builder.yaml.
 func buildFromConfig(ctx context.Context, opts Options, gt goTool, builder, tmp, config, binary string) error {
 	src := filepath.Join(tmp, "src")
 	cfg := filepath.Join(tmp, "builder.yaml")

@@ -12,7 +12,7 @@ import (
 // configuration alone: adding the forwarder variant must not rebuild it.
 func TestCollectorKeyUnchanged(t *testing.T) {
 	gt := goTool{path: "/usr/bin/go", version: "go1.26.0", platform: "linux/amd64"}
-	if collectorKey(gt) == forwarderKey(gt) {
+	if buildKey(builderConfig, gt) == buildKey(forwarderConfig, gt) {
 		t.Fatal("the collector and the forwarder share a cache key")
 	}
 	if strings.Contains(builderConfig, "otlphttpexporter") || !strings.Contains(forwarderConfig, "otlphttpexporter") {

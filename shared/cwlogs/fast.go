@@ -1,7 +1,6 @@
 package cwlogs
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 
@@ -22,18 +21,18 @@ func parse(js []byte) (*Payload, error) {
 	}
 	err := l.Object(func(key []byte) error {
 		switch {
-		case fold(key, "messageType"):
-			return str(l, &p.MessageType)
-		case fold(key, "owner"):
-			return str(l, &p.Owner)
-		case fold(key, "logGroup"):
-			return str(l, &p.LogGroup)
-		case fold(key, "logStream"):
-			return str(l, &p.LogStream)
-		case fold(key, "policyLevel"):
-			return str(l, &p.PolicyLevel)
-		case fold(key, "subscriptionFilters"):
-			if null(l) {
+		case jsonlex.KeyIs(key, "messageType"):
+			return l.StringField(&p.MessageType)
+		case jsonlex.KeyIs(key, "owner"):
+			return l.StringField(&p.Owner)
+		case jsonlex.KeyIs(key, "logGroup"):
+			return l.StringField(&p.LogGroup)
+		case jsonlex.KeyIs(key, "logStream"):
+			return l.StringField(&p.LogStream)
+		case jsonlex.KeyIs(key, "policyLevel"):
+			return l.StringField(&p.PolicyLevel)
+		case jsonlex.KeyIs(key, "subscriptionFilters"):
+			if l.Null() {
 				p.SubscriptionFilters = nil
 				return nil
 			}
@@ -43,14 +42,14 @@ func parse(js []byte) (*Payload, error) {
 			}
 			return l.Array(func() error {
 				var s string
-				if err := str(l, &s); err != nil {
+				if err := l.StringField(&s); err != nil {
 					return err
 				}
 				p.SubscriptionFilters = append(p.SubscriptionFilters, s)
 				return nil
 			})
-		case fold(key, "logEvents"):
-			if null(l) {
+		case jsonlex.KeyIs(key, "logEvents"):
+			if l.Null() {
 				p.LogEvents = nil
 				return nil
 			}
@@ -79,15 +78,15 @@ func parse(js []byte) (*Payload, error) {
 }
 
 func event(l *jsonlex.Lexer, e *LogEvent) error {
-	if null(l) {
+	if l.Null() {
 		return nil
 	}
 	return l.Object(func(key []byte) error {
 		switch {
-		case fold(key, "id"):
+		case jsonlex.KeyIs(key, "id"):
 			return id(l, &e.ID)
-		case fold(key, "timestamp"):
-			if null(l) {
+		case jsonlex.KeyIs(key, "timestamp"):
+			if l.Null() {
 				return nil
 			}
 			if l.Peek() == '"' {
@@ -103,8 +102,8 @@ func event(l *jsonlex.Lexer, e *LogEvent) error {
 			}
 			e.Timestamp = v
 			return nil
-		case fold(key, "message"):
-			return str(l, &e.Message)
+		case jsonlex.KeyIs(key, "message"):
+			return l.StringField(&e.Message)
 		}
 		return l.Skip()
 	})
@@ -135,38 +134,4 @@ func id(l *jsonlex.Lexer, out *EventID) error {
 		return err
 	}
 	return fmt.Errorf("log event id %.20s: want a string or a number", raw)
-}
-
-// str reads a string (or null, leaving *dst as it is).
-func str(l *jsonlex.Lexer, dst *string) error {
-	if null(l) {
-		return nil
-	}
-	if l.Peek() != '"' {
-		raw, err := l.Raw()
-		if err != nil {
-			return err
-		}
-		return fmt.Errorf("want a string, got %.20s", raw)
-	}
-	s, err := l.String()
-	if err != nil {
-		return err
-	}
-	*dst = string(s)
-	return nil
-}
-
-// null consumes a null and reports whether there was one.
-func null(l *jsonlex.Lexer) bool {
-	if l.Peek() != 'n' {
-		return false
-	}
-	lit, err := l.Literal()
-	return err == nil && lit == "null"
-}
-
-// fold matches a key as encoding/json does: exactly or case-insensitively.
-func fold(key []byte, name string) bool {
-	return string(key) == name || bytes.EqualFold(key, []byte(name))
 }

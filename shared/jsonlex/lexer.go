@@ -370,3 +370,40 @@ func hex4(b []byte) rune {
 	}
 	return r
 }
+
+// Null consumes a null and reports whether there was one.
+func (l *Lexer) Null() bool {
+	if l.Peek() != 'n' {
+		return false
+	}
+	lit, err := l.Literal()
+	return err == nil && lit == "null"
+}
+
+// StringField reads a string into *dst, or a null leaving *dst as it is
+// (encoding/json's semantics for a string field); any other value is an
+// error.
+func (l *Lexer) StringField(dst *string) error {
+	if l.Null() {
+		return nil
+	}
+	if l.Peek() != '"' {
+		raw, err := l.Raw()
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("want a string, got %.20s", raw)
+	}
+	s, err := l.String()
+	if err != nil {
+		return err
+	}
+	*dst = string(s)
+	return nil
+}
+
+// KeyIs matches an object key against a field name as encoding/json does:
+// exactly, or else case-insensitively.
+func KeyIs(key []byte, name string) bool {
+	return string(key) == name || bytes.EqualFold(key, []byte(name))
+}

@@ -1,7 +1,6 @@
 package otlpstdout
 
 import (
-	"bytes"
 	"fmt"
 
 	"github.com/otlpfwd/otlpfwd/shared/jsonlex"
@@ -22,29 +21,29 @@ func parseWrapper(line []byte) (wrapper, error) {
 	}
 	err := l.Object(func(key []byte) error {
 		switch {
-		case fold(key, VersionKey):
-			return str(l, &w.Version)
-		case fold(key, "source"):
-			return str(l, &w.Source)
-		case fold(key, "endpoint"):
-			return str(l, &w.Endpoint)
-		case fold(key, "method"):
-			return str(l, &w.Method)
-		case fold(key, "content-type"):
-			return str(l, &w.ContentType)
-		case fold(key, "content-encoding"):
-			return str(l, &w.ContentEncoding)
-		case fold(key, "level"):
-			return str(l, &w.Level)
-		case fold(key, "payload"):
+		case jsonlex.KeyIs(key, VersionKey):
+			return l.StringField(&w.Version)
+		case jsonlex.KeyIs(key, "source"):
+			return l.StringField(&w.Source)
+		case jsonlex.KeyIs(key, "endpoint"):
+			return l.StringField(&w.Endpoint)
+		case jsonlex.KeyIs(key, "method"):
+			return l.StringField(&w.Method)
+		case jsonlex.KeyIs(key, "content-type"):
+			return l.StringField(&w.ContentType)
+		case jsonlex.KeyIs(key, "content-encoding"):
+			return l.StringField(&w.ContentEncoding)
+		case jsonlex.KeyIs(key, "level"):
+			return l.StringField(&w.Level)
+		case jsonlex.KeyIs(key, "payload"):
 			raw, err := l.Raw()
 			w.Payload = raw
 			return err
-		case fold(key, "message"):
+		case jsonlex.KeyIs(key, "message"):
 			raw, err := l.Raw()
 			w.Message = raw
 			return err
-		case fold(key, "base64"):
+		case jsonlex.KeyIs(key, "base64"):
 			lit, err := l.Literal()
 			switch {
 			case err != nil:
@@ -56,8 +55,8 @@ func parseWrapper(line []byte) (wrapper, error) {
 				w.Base64 = &b
 			}
 			return nil
-		case fold(key, "headers"):
-			if null(l) {
+		case jsonlex.KeyIs(key, "headers"):
+			if l.Null() {
 				w.Headers = nil
 				return nil
 			}
@@ -66,7 +65,7 @@ func parseWrapper(line []byte) (wrapper, error) {
 			}
 			return l.Object(func(name []byte) error {
 				var v string
-				if err := str(l, &v); err != nil {
+				if err := l.StringField(&v); err != nil {
 					return err
 				}
 				w.Headers[string(name)] = v
@@ -79,36 +78,4 @@ func parseWrapper(line []byte) (wrapper, error) {
 		return w, err
 	}
 	return w, l.End()
-}
-
-func str(l *jsonlex.Lexer, dst *string) error {
-	if null(l) {
-		return nil
-	}
-	if l.Peek() != '"' {
-		raw, err := l.Raw()
-		if err != nil {
-			return err
-		}
-		return fmt.Errorf("want a string, got %.20s", raw)
-	}
-	s, err := l.String()
-	if err != nil {
-		return err
-	}
-	*dst = string(s)
-	return nil
-}
-
-func null(l *jsonlex.Lexer) bool {
-	if l.Peek() != 'n' {
-		return false
-	}
-	lit, err := l.Literal()
-	return err == nil && lit == "null"
-}
-
-// fold matches a key as encoding/json does: exactly or case-insensitively.
-func fold(key []byte, name string) bool {
-	return string(key) == name || bytes.EqualFold(key, []byte(name))
 }
