@@ -188,9 +188,6 @@ func TestDLQFailureReportsRecords(t *testing.T) {
 	if !slices.Equal(got, want) || len(want) == 0 {
 		t.Fatalf("BatchItemFailures %v, want the bad collector's records %v", got, want)
 	}
-	if got[0] > want[0] {
-		t.Fatalf("lowest failed sequence %s is not reported first", want[0])
-	}
 }
 
 // A payload bigger than max_request_bytes goes out as several valid
@@ -277,7 +274,9 @@ func TestCircuitBreaker(t *testing.T) {
 	// probe goes through and closes the circuit.
 	ln, err = net.Listen("tcp", addr)
 	if err != nil {
-		t.Skipf("cannot rebind %s: %v", addr, err)
+		// Nothing else binds loopback ports here between Close and
+		// Listen; if something did, the recovery half must not pass unseen.
+		t.Fatalf("cannot rebind %s for the recovered collector: %v", addr, err)
 	}
 	col := newCollectorOn(t, ln)
 	now = now.Add(2 * time.Minute)
@@ -405,7 +404,7 @@ func TestSlowCollectorHitsDeadline(t *testing.T) {
 	}
 	msgs := hs.deadLetters(t)
 	if len(msgs) != 1 || msgs[0].Reason != dlq.RetriesExhausted {
-		t.Fatalf("dead letters %+v", *msgs[0])
+		t.Fatalf("dead letters %d, want 1 retries_exhausted: %+v", len(msgs), msgs)
 	}
 }
 

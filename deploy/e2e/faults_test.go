@@ -116,7 +116,11 @@ func TestFaultCollector503ForAWhile(t *testing.T) {
 	if r.collector.Stats().Injected == 0 {
 		t.Fatal("no 503 was injected")
 	}
-	_ = s
+	// 503 is retryable: what the retries did not outlast is
+	// retries_exhausted, never permanent, and the rest got through.
+	if s.Delivered == 0 || s.DLQ.ByReason[string(dlq.Permanent)] != 0 {
+		t.Fatalf("delivered %d, DLQ %+v: want deliveries after the 503s and no permanent dead letters", s.Delivered, s.DLQ)
+	}
 }
 
 func TestFaultCollector429RetryAfter(t *testing.T) {

@@ -80,12 +80,26 @@ func TestSecurity(t *testing.T) {
 	}
 	// The dead letter for the refusing collector names the status, without
 	// the echoed token either.
+	var dead []string
 	for _, m := range drainDLQ(t, ctx, a, st.DLQURL) {
 		if m.Collector != "refusing" || m.Status != 401 {
 			t.Fatalf("dead letter %s/%d", m.Collector, m.Status)
 		}
+		raw, err := m.Raw()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, err := fixture.TestIDs(m.SignalOf(), raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dead = append(dead, ids...)
 		if strings.Contains(m.BodyExcerpt+m.Error, "s3cr3t") || len(m.Headers) != 0 {
 			t.Fatalf("dead letter carries a secret: %q %q %v", m.Error, m.BodyExcerpt, m.Headers)
 		}
+	}
+	slices.Sort(dead)
+	if !slices.Equal(dead, want) {
+		t.Fatalf("the refusing collector's dead letters hold %v, want every span %v", dead, want)
 	}
 }

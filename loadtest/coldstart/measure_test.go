@@ -42,29 +42,3 @@ func TestMeasureFloor(t *testing.T) {
 		t.Errorf("report:\n%s", out.String())
 	}
 }
-
-// TestVariantsBuild builds export with each variant that replaces files:
-// an overlay copied from files others keep changing must still compile
-// (when it does not, refresh it from the file it replaces).
-func TestVariantsBuild(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds bootstraps")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	root, err := bootstrap.ModuleRoot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range DefaultVariants {
-		if len(v.Replace) == 0 {
-			continue
-		}
-		t.Run(v.Name, func(t *testing.T) {
-			dir := t.TempDir()
-			if err := bootstrap.Build(ctx, root, bootstrap.Export, "amd64", v, dir+"/bootstrap"); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
-}

@@ -58,7 +58,8 @@ func mkfifo(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "otlp.pipe")
 	if err := syscall.Mkfifo(path, 0o600); err != nil {
-		t.Skipf("mkfifo: %v", err)
+		// Named pipes exist on every Lambda runtime and on CI's machines.
+		t.Fatalf("mkfifo: %v", err)
 	}
 	return path
 }
