@@ -1,6 +1,7 @@
 package dlq
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -33,7 +34,7 @@ func Build(meta Message, raw []byte, maxBody int) ([]string, error) {
 func build(meta Message, sig otlp.Signal, raw []byte, maxBody, depth int) ([]string, error) {
 	z := compress.Gzip(nil, raw, compress.DefaultLevel)
 	meta.Payload = z
-	body, err := json.Marshal(&meta)
+	body, err := marshal(&meta)
 	if err != nil {
 		return nil, fmt.Errorf("dlq message: %w", err)
 	}
@@ -52,11 +53,11 @@ func build(meta Message, sig otlp.Signal, raw []byte, maxBody, depth int) ([]str
 		target = len(raw) / 2
 	}
 	parts, err := otlp.Split(sig, raw, target)
-	if err != nil {
-		return nil, fmt.Errorf("dlq message: split %s request: %w", sig, err)
-	}
-	if len(parts) <= 1 {
-		// One item larger than a message: cut its bytes.
+	if err != nil || len(parts) <= 1 {
+		// Not a request Split can parse (a damaged item dead-lettered
+		// for that very reason), or one item larger than a message: cut
+		// its bytes rather than fail the dead letter, which would send
+		// the records back to the stream until they expire.
 		return chunked(meta, z, maxBody)
 	}
 	var out []string
@@ -75,7 +76,7 @@ func build(meta Message, sig otlp.Signal, raw []byte, maxBody, depth int) ([]str
 // chunked cuts the compressed payload z into messages of at most maxBody.
 func chunked(meta Message, z []byte, maxBody int) ([]string, error) {
 	meta.Payload = z
-	if body, err := json.Marshal(&meta); err == nil && len(body) <= maxBody {
+	if body, err := marshal(&meta); err == nil && len(body) <= maxBody {
 		return []string{string(body)}, nil
 	}
 	meta.Encoding = "gzip"
@@ -83,7 +84,7 @@ func chunked(meta Message, z []byte, maxBody int) ([]string, error) {
 	var id [8]byte
 	_, _ = rand.Read(id[:])
 	meta.Chunk = &Chunk{Group: hex.EncodeToString(id[:]), Count: 1}
-	head, err := json.Marshal(&meta)
+	head, err := marshal(&meta)
 	if err != nil {
 		return nil, fmt.Errorf("dlq message: %w", err)
 	}
@@ -100,13 +101,33 @@ func chunked(meta Message, z []byte, maxBody int) ([]string, error) {
 		if i > 0 {
 			m.Items = 0 // counted once, on the first chunk
 		}
-		body, err := json.Marshal(&m)
+		body, err := marshal(&m)
 		if err != nil {
 			return nil, fmt.Errorf("dlq message: %w", err)
 		}
 		out = append(out, string(body))
 	}
 	return out, nil
+}
+
+// marshal encodes m as SQS accepts it. SQS refuses a message holding a
+// character outside #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD |
+// #x10000-#x10FFFF. encoding/json already escapes control characters and
+// replaces invalid UTF-8, but writes U+FFFE and U+FFFF (which an
+// application's log line can carry into an error message) as they are; a
+// refused dead letter would fail its source record on every retry. Outside
+// strings the JSON is ASCII, so the two sequences only occur inside
+// strings, where their escapes decode to the same text.
+func marshal(m *Message) ([]byte, error) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	if bytes.Contains(b, []byte("\xef\xbf")) {
+		b = bytes.ReplaceAll(b, []byte("\xef\xbf\xbe"), []byte(`\ufffe`))
+		b = bytes.ReplaceAll(b, []byte("\xef\xbf\xbf"), []byte(`\uffff`))
+	}
+	return b, nil
 }
 
 func base64Len(n int) int { return (n + 2) / 3 * 4 }

@@ -96,16 +96,81 @@ func TestBuildSplitsOnOTLPBoundaries(t *testing.T) {
 	}
 }
 
-// Bytes that are not OTLP are cut into chunks that Join puts back.
-func TestUndecodableChunksAndJoin(t *testing.T) {
-	raw := make([]byte, 20000)
+// noise returns n incompressible bytes (xorshift).
+func noise(n int) []byte {
+	raw := make([]byte, n)
 	x := uint32(2463534242)
-	for i := range raw { // xorshift: incompressible
+	for i := range raw {
 		x ^= x << 13
 		x ^= x >> 17
 		x ^= x << 5
 		raw[i] = byte(x)
 	}
+	return raw
+}
+
+// sqsAllowed is the character set SQS accepts in a message body.
+func sqsAllowed(r rune) bool {
+	return r == 0x9 || r == 0xA || r == 0xD || (r >= 0x20 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
+}
+
+// An error or excerpt quoting an application's line may hold U+FFFE and
+// U+FFFF, which SQS refuses: the body escapes them and Parse gives the
+// text back unchanged.
+func TestBodyHoldsOnlyWhatSQSAccepts(t *testing.T) {
+	m := meta()
+	m.Error = "request \uFFFF\x00\x1f: no Duration \uFFFE \xff"
+	m.BodyExcerpt = "busy \uFFFF"
+	m.LogGroup = "/aws/lambda/\uFFFE"
+	bodies, err := Build(m, expected(t, "v0.17.3-multi-service.jsonl"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bodies {
+		for i, r := range b {
+			if !sqsAllowed(r) {
+				t.Fatalf("body holds %U at %d, which SQS refuses: %q", r, i, b)
+			}
+		}
+		got, err := Parse(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Error != strings.ToValidUTF8(m.Error, "\uFFFD") || got.BodyExcerpt != m.BodyExcerpt || got.LogGroup != m.LogGroup {
+			t.Fatalf("parsed %q %q %q", got.Error, got.BodyExcerpt, got.LogGroup)
+		}
+	}
+}
+
+// A payload of a signal that is not a valid request (a damaged item
+// dead-lettered for that reason) and too big for one message is cut into
+// chunks, not refused.
+func TestDamagedRequestTooBigIsChunked(t *testing.T) {
+	raw := noise(400 << 10)
+	bodies, err := Build(meta(), raw, 0)
+	if err != nil || len(bodies) < 2 {
+		t.Fatalf("Build = %d bodies, %v", len(bodies), err)
+	}
+	var parts []*Message
+	for _, b := range bodies {
+		p, err := Parse(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, p)
+	}
+	whole, err := Join(parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := whole.Raw(); err != nil || !bytes.Equal(got, raw) {
+		t.Fatalf("joined payload differs (%v)", err)
+	}
+}
+
+// Bytes that are not OTLP are cut into chunks that Join puts back.
+func TestUndecodableChunksAndJoin(t *testing.T) {
+	raw := noise(20000)
 	m := Message{Reason: Undecodable, Error: "gunzip: unexpected EOF", Source: Source{Shard: "s", FirstSeq: "5", LastSeq: "5"}, LogGroup: "/aws/lambda/x"}
 	bodies, err := Build(m, raw, 4096)
 	if err != nil || len(bodies) < 2 {
