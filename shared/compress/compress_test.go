@@ -3,6 +3,7 @@ package compress
 import (
 	"bytes"
 	"errors"
+	"runtime"
 	"testing"
 )
 
@@ -42,6 +43,25 @@ func TestGunzipLimitRefusesBomb(t *testing.T) {
 	}
 	if _, err := Gunzip(nil, exact, 999); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("Gunzip one past limit error = %v, want ErrTooLarge", err)
+	}
+}
+
+// A trailer claiming 4 GiB on a 27-byte member must not make Gunzip
+// allocate up to its limit: the claim is bounded by what deflate can
+// produce from the input.
+func TestGunzipDistrustsTrailerSize(t *testing.T) {
+	z := Gzip(nil, []byte("hi"), DefaultLevel)
+	copy(z[len(z)-4:], []byte{0xff, 0xff, 0xff, 0xff})
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 10 {
+		if _, err := Gunzip(nil, z, 64<<20); err == nil {
+			t.Fatal("a member with a wrong size in its trailer inflated")
+		}
+	}
+	runtime.ReadMemStats(&after)
+	if per := (after.TotalAlloc - before.TotalAlloc) / 10; per > 1<<20 {
+		t.Fatalf("Gunzip of a 27-byte payload allocated %d bytes", per)
 	}
 }
 

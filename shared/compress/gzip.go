@@ -18,6 +18,10 @@ func IsGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b 
 
 var readers sync.Pool // *gzip.Reader
 
+// maxDeflateRatio bounds what one byte of deflate data can inflate to
+// (a stored length-258 match per 2 bits, rounded up).
+const maxDeflateRatio = 1032
+
 // Gunzip appends the inflated content of src (one or more gzip members) to
 // dst and returns it. It fails with an error wrapping ErrTooLarge when more
 // than limit bytes would be produced; limit <= 0 means no limit.
@@ -36,9 +40,12 @@ func Gunzip(dst, src []byte, limit int) ([]byte, error) {
 	defer readers.Put(zr)
 	// The trailer tells the size of a single member: read into exactly
 	// that much room (capped by the limit) instead of growing by copies.
+	// The trailer is the writer's word, though: never believe more than
+	// deflate can produce from src (1032:1 at most), or 27 bytes claiming
+	// 4 GiB would make every call allocate up to the limit.
 	hint := len(src) * 4
 	if n, ok := GzipSize(src); ok && n > 0 {
-		hint = n + 1
+		hint = min(n, len(src)*maxDeflateRatio) + 1
 	}
 	out, err := readAllLimit(dst, zr, limit, hint)
 	if err != nil {
