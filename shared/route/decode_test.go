@@ -290,7 +290,8 @@ collectors:
     match: [x]
   - name: pass2
     endpoint: https://example.com
-    pass_headers: ["x-*", "content-type", "bad header"]
+    headers: {X-Scope-OrgID: tenant-a}
+    pass_headers: ["x-*", "content-type", "bad header", "x-scope-orgid"]
   - name: plain
     endpoint: https://example.com
     signals: [traces]
@@ -349,6 +350,7 @@ collectors:
 		{16, "pass_headers[0]", "wildcards"},
 		{16, "pass_headers[1]", "set by the forwarder"},
 		{16, "pass_headers[2]", "not a valid header name"},
+		{16, "pass_headers[3]", "must not override the collector's own header"},
 		{17, "plain_logs", "leaves out logs"},
 		{18, "endpont", `did you mean "endpoint"`},
 		{18, "maxRequestBytes", `did you mean "max_request_bytes"`},

@@ -136,6 +136,8 @@ func validate(c *Collector, p *problems) {
 			p.add(f, "%q is not a valid header name", clip(h))
 		case slices.Contains(managedHeaders, h):
 			p.add(f, "%q is set by the forwarder and cannot be passed", h)
+		case configured(c.Headers, h):
+			p.add(f, "%q is set in headers: a record must not override the collector's own header; remove one of the two", h)
 		}
 	}
 	if c.PlainLogs && !c.Wants(otlp.Logs) {
@@ -183,6 +185,16 @@ func validateEndpoint(s string, p *problems) {
 			p.add("endpoint", "%q: give the base URL without %s; the signal path is appended", shown, sig.Path())
 		}
 	}
+}
+
+// configured reports whether headers sets name, in any case.
+func configured(h Headers, name string) bool {
+	for k := range h {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func validateHeaders(h Headers, p *problems) {
