@@ -196,6 +196,12 @@ func (s *Source) get(ctx context.Context, sec secret) ([]byte, error) {
 	if err != nil {
 		var nf *types.ResourceNotFoundException
 		if errors.As(err, &nf) {
+			// The same error says a listed secret has no current value
+			// (created without one): that collector must not vanish
+			// from the table without a word.
+			if strings.Contains(aws.ToString(nf.Message), "staging label") {
+				return nil, fmt.Errorf("secret %q has no current value: store the collector with aws secretsmanager put-secret-value --secret-id %s --secret-string file://collector.yaml", sec.name, sec.name)
+			}
 			return nil, errGone
 		}
 		return nil, fmt.Errorf("get secret %q: %w", sec.name, err)

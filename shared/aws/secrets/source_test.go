@@ -262,6 +262,24 @@ func TestSecretBinaryAndDeleted(t *testing.T) {
 	}
 }
 
+// A listed secret without a current value is an error naming it, not a
+// collector that silently drops out of the table.
+func TestSecretWithoutValue(t *testing.T) {
+	f := store(10, []string{prefix + "a", prefix + "empty"}, map[string]string{prefix + "a": "endpoint: https://a\n"})
+	get := f.GetSecretValueFn
+	f.GetSecretValueFn = func(in *secretsmanager.GetSecretValueInput) (*secretsmanager.GetSecretValueOutput, error) {
+		if *in.SecretId == arn(prefix+"empty") {
+			return nil, &types.ResourceNotFoundException{Message: aws.String("Secrets Manager can't find the specified secret value for staging label: AWSCURRENT")}
+		}
+		return get(in)
+	}
+	src, _ := NewSource(f, prefix, Options{})
+	cs, err := src.Collectors(context.Background())
+	if err == nil || !strings.Contains(err.Error(), prefix+"empty") || !strings.Contains(err.Error(), "put-secret-value") {
+		t.Fatalf("got %v, %v; want an error naming the secret without a value", cs, err)
+	}
+}
+
 func TestNewSource(t *testing.T) {
 	f := store(1, nil, nil)
 	for _, tc := range []struct{ prefix, want string }{
