@@ -63,14 +63,18 @@ from an otlpfwd source checkout (it needs Go; it does not need the SAM CLI):
 
   1. builds the ingest and export functions (./ingest/lambda, ./export/lambda)
      for Linux on the template's Architecture (arm64 unless overridden),
-  2. zips each as "bootstrap" and uploads it to S3 (objects already there
-     are reused),
+  2. zips each as "bootstrap" and uploads it to S3 (an object already there
+     with the same SHA-256 checksum is reused),
   3. rewrites CodeUri in template.yaml to those S3 objects,
   4. creates a change set (CREATE for a new stack, UPDATE otherwise) and
      shows what it will add, modify or remove,
   5. asks for confirmation, executes it, prints the stack's events as they
      happen, and prints the stack's outputs (stream names, queue URLs,
      function names...) that the other otlpfwd commands use.
+
+With --resolve-s3 the bucket is otlpfwd-artifacts-ACCOUNT-REGION; since
+anyone can guess that name, every S3 call says which account must own it,
+and a bucket of that name owned by another account is refused.
 
 Parameters you do not override keep the stack's current values (on the first
 deployment, the template's defaults). The template's parameters are listed at
@@ -117,7 +121,7 @@ declined, 2 wrong flags.`,
 	fl.StringVar(&f.endpoint, "endpoint-url", "", "send every AWS call to this URL instead of AWS (a stand-in such as moto)")
 	fl.StringVar(&f.bucket, "s3-bucket", "", "S3 bucket for the function code (it must exist, in the stack's region)")
 	fl.StringVar(&f.prefix, "s3-prefix", "", "key prefix of the uploaded code (default: the stack name)")
-	fl.BoolVar(&f.resolveS3, "resolve-s3", false, "create (if needed) and use the bucket otlpfwd-artifacts-ACCOUNT-REGION instead of --s3-bucket")
+	fl.BoolVar(&f.resolveS3, "resolve-s3", false, "create (if needed) and use the bucket otlpfwd-artifacts-ACCOUNT-REGION instead of --s3-bucket (refused if another account owns it)")
 	fl.StringArrayVar(&f.overrides, "parameter-overrides", nil, "template parameters as Key=Value, several per flag separated by spaces, quote values with spaces")
 	fl.StringArrayVar(&f.tags, "tags", nil, "tags for the stack and its resources, as Key=Value (repeatable)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "show the change set, then delete it: change nothing")
@@ -198,8 +202,9 @@ func runDeploy(ctx context.Context, f deployFlags, std IO, deps deployDeps) erro
 		return err
 	}
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = f.endpoint != "" })
+	owner := ""
 	if f.resolveS3 {
-		if f.bucket, err = resolveBucket(ctx, cfg, s3c, std.Err); err != nil {
+		if f.bucket, owner, err = resolveBucket(ctx, cfg, s3c, std.Err); err != nil {
 			return err
 		}
 	}
@@ -209,7 +214,7 @@ func runDeploy(ctx context.Context, f deployFlags, std IO, deps deployDeps) erro
 		Progress:     std.Err,
 		TemplateURL:  templateURL(f.endpoint, cfg.Region),
 	})
-	req := stack.Request{StackName: f.stackName, Template: in.tpl, Bucket: f.bucket, Prefix: f.prefix, Overrides: in.overrides, Tags: in.tags}
+	req := stack.Request{StackName: f.stackName, Template: in.tpl, Bucket: f.bucket, BucketOwner: owner, Prefix: f.prefix, Overrides: in.overrides, Tags: in.tags}
 	if f.moto {
 		req.Reduce = func(t *stack.Template) (*stack.Template, error) {
 			sub, dropped, err := stack.Subset(t, stack.MotoTypes)
@@ -281,21 +286,26 @@ func loadAWS(ctx context.Context, f deployFlags) (aws.Config, error) {
 	return cfg, nil
 }
 
-// resolveBucket finds or creates the account's otlpfwd artifact bucket.
-func resolveBucket(ctx context.Context, cfg aws.Config, api stack.BucketAPI, progress io.Writer) (string, error) {
+// resolveBucket finds or creates the account's otlpfwd artifact bucket
+// and returns it with the account id that must own it.
+func resolveBucket(ctx context.Context, cfg aws.Config, api stack.BucketAPI, progress io.Writer) (bucket, account string, err error) {
 	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return "", fmt.Errorf("--resolve-s3: find your account id: %w", err)
+		return "", "", fmt.Errorf("--resolve-s3: find your account id: %w", err)
 	}
-	bucket := stack.ArtifactBucket(aws.ToString(id.Account), cfg.Region)
-	created, err := stack.EnsureBucket(ctx, api, bucket, cfg.Region)
+	account = aws.ToString(id.Account)
+	if account == "" {
+		return "", "", errors.New("--resolve-s3: STS did not say which account the credentials belong to; pass --s3-bucket with a bucket you own")
+	}
+	bucket = stack.ArtifactBucket(account, cfg.Region)
+	created, err := stack.EnsureBucket(ctx, api, bucket, cfg.Region, account)
 	if err != nil {
-		return "", fmt.Errorf("--resolve-s3: %w", err)
+		return "", "", fmt.Errorf("--resolve-s3: %w", err)
 	}
 	if created {
 		fmt.Fprintf(progress, "Created S3 bucket %s for the function code\n", bucket)
 	}
-	return bucket, nil
+	return bucket, account, nil
 }
 
 // templateURL says where CloudFormation reads an uploaded template.

@@ -1,7 +1,6 @@
 package stack
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // maxTemplateBody is the largest TemplateBody CloudFormation takes; a
@@ -74,6 +72,9 @@ type Request struct {
 	Template *Template
 	// Bucket and Prefix locate the uploaded artifacts.
 	Bucket, Prefix string
+	// BucketOwner, when set, is the account id that must own Bucket
+	// (ExpectedBucketOwner on every S3 call).
+	BucketOwner string
 	// Overrides are parameter values (ParseOverrides); the others keep
 	// the stack's current value, or take the template default.
 	Overrides map[string]string
@@ -130,7 +131,7 @@ func (d *Deployer) Plan(ctx context.Context, req Request) (*ChangeSet, error) {
 		values[p.Key] = p.Value
 	}
 	tpl := req.Template.Clone()
-	arts, err := Package(ctx, tpl, d.s3, d.build, PackageOptions{Bucket: req.Bucket, Prefix: req.Prefix, Parameters: values, Progress: d.opts.Progress})
+	arts, err := Package(ctx, tpl, d.s3, d.build, PackageOptions{Bucket: req.Bucket, Prefix: req.Prefix, BucketOwner: req.BucketOwner, Parameters: values, Progress: d.opts.Progress})
 	if err != nil {
 		return nil, err
 	}
@@ -222,11 +223,7 @@ func (d *Deployer) changeSetType(ctx context.Context, name string) (string, map[
 func (d *Deployer) uploadTemplate(ctx context.Context, req Request, body []byte) (string, error) {
 	sum := sha256.Sum256(body)
 	key := path.Join(req.Prefix, hex.EncodeToString(sum[:])+".template.json")
-	_, err := d.s3.PutObject(ctx, &s3.PutObjectInput{
-		Bucket: aws.String(req.Bucket), Key: aws.String(key), Body: bytes.NewReader(body),
-		ContentLength: aws.Int64(int64(len(body))), ContentType: aws.String("application/json"),
-	})
-	if err != nil {
+	if err := putObject(ctx, d.s3, req.Bucket, req.BucketOwner, key, "application/json", body, ""); err != nil {
 		return "", fmt.Errorf("upload the template (%d bytes, over CloudFormation's %d for an inline body) to s3://%s/%s: %w", len(body), maxTemplateBody, req.Bucket, key, err)
 	}
 	return d.opts.TemplateURL(req.Bucket, key), nil

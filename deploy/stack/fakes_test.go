@@ -2,6 +2,8 @@ package stack
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"os"
@@ -17,9 +19,12 @@ import (
 
 // fakeS3 keeps objects in memory.
 type fakeS3 struct {
-	mu      sync.Mutex
-	objects map[string][]byte // bucket/key -> bytes
-	puts    []string
+	mu        sync.Mutex
+	objects   map[string][]byte // bucket/key -> bytes
+	checksums map[string]string // bucket/key -> ChecksumSHA256 given on upload
+	puts      []string
+	// owners lists the ExpectedBucketOwner of every call ("" when unset).
+	owners []string
 }
 
 var _ S3API = (*fakeS3)(nil)
@@ -27,11 +32,17 @@ var _ S3API = (*fakeS3)(nil)
 func (f *fakeS3) HeadObject(_ context.Context, in *s3.HeadObjectInput, _ ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	b, ok := f.objects[aws.ToString(in.Bucket)+"/"+aws.ToString(in.Key)]
+	f.owners = append(f.owners, aws.ToString(in.ExpectedBucketOwner))
+	k := aws.ToString(in.Bucket) + "/" + aws.ToString(in.Key)
+	b, ok := f.objects[k]
 	if !ok {
 		return nil, &s3types.NotFound{}
 	}
-	return &s3.HeadObjectOutput{ContentLength: aws.Int64(int64(len(b)))}, nil
+	out := &s3.HeadObjectOutput{ContentLength: aws.Int64(int64(len(b)))}
+	if in.ChecksumMode == s3types.ChecksumModeEnabled && f.checksums[k] != "" {
+		out.ChecksumSHA256 = aws.String(f.checksums[k])
+	}
+	return out, nil
 }
 
 func (f *fakeS3) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
@@ -42,10 +53,16 @@ func (f *fakeS3) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.objects == nil {
-		f.objects = map[string][]byte{}
+		f.objects, f.checksums = map[string][]byte{}, map[string]string{}
 	}
+	f.owners = append(f.owners, aws.ToString(in.ExpectedBucketOwner))
 	k := aws.ToString(in.Bucket) + "/" + aws.ToString(in.Key)
+	sum := sha256.Sum256(b)
+	if c := aws.ToString(in.ChecksumSHA256); c != "" && c != base64.StdEncoding.EncodeToString(sum[:]) {
+		return nil, fmt.Errorf("BadDigest: the checksum given does not match the body")
+	}
 	f.objects[k] = b
+	f.checksums[k] = aws.ToString(in.ChecksumSHA256)
 	f.puts = append(f.puts, k)
 	return &s3.PutObjectOutput{}, nil
 }

@@ -228,6 +228,43 @@ func TestTemplateInMoto(t *testing.T) {
 	})
 }
 
+// TestPackageChecksumInMoto: moto keeps the SHA-256 checksum given on
+// upload, so unchanged code is not uploaded again, and an object of the
+// same size but other content under the artifact's key is replaced.
+func TestPackageChecksumInMoto(t *testing.T) {
+	cfg := startMoto(t)
+	ctx := context.Background()
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bkt")}); err != nil {
+		t.Fatal(err)
+	}
+	opts := PackageOptions{Bucket: "bkt", Prefix: "p", BucketOwner: "123456789012", Parameters: map[string]string{"Architecture": "arm64"}}
+	arts, err := Package(ctx, loadTemplate(t), s3c, &fakeBuilder{}, opts)
+	if err != nil || len(arts) != 2 || !arts[0].Uploaded {
+		t.Fatalf("first: %+v %v", arts, err)
+	}
+	again, err := Package(ctx, loadTemplate(t), s3c, &fakeBuilder{}, opts)
+	if err != nil || again[0].Uploaded || again[1].Uploaded {
+		t.Fatalf("unchanged code uploaded again: %+v %v", again, err)
+	}
+	key := strings.TrimPrefix(arts[0].URI, "s3://bkt/")
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bkt"), Key: aws.String(key), Body: bytes.NewReader(make([]byte, arts[0].Bytes))}); err != nil {
+		t.Fatal(err)
+	}
+	third, err := Package(ctx, loadTemplate(t), s3c, &fakeBuilder{}, opts)
+	if err != nil || !third[0].Uploaded || third[1].Uploaded {
+		t.Fatalf("after the object was replaced: %+v %v", third, err)
+	}
+	obj, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bkt"), Key: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(obj.Body)
+	if sum := sha256.Sum256(got); fmt.Sprintf("p/%x.zip", sum) != key {
+		t.Errorf("s3://bkt/%s holds other bytes than its name says", key)
+	}
+}
+
 // TestDeployInMoto runs the Deployer against moto with the Subset reducer:
 // a dry run leaves nothing, then a real run creates the stack.
 func TestDeployInMoto(t *testing.T) {

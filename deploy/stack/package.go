@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -42,6 +43,10 @@ type PackageOptions struct {
 	Bucket string
 	// Prefix starts every key ("" for none; usually the stack name).
 	Prefix string
+	// BucketOwner, when set, is the account id that must own Bucket:
+	// every S3 call says so (ExpectedBucketOwner), and S3 refuses it for a
+	// bucket another account owns.
+	BucketOwner string
 	// Parameters resolve !Ref in a function's Architectures.
 	Parameters map[string]string
 	// Progress receives one line per step; nil discards.
@@ -50,7 +55,8 @@ type PackageOptions struct {
 
 // Package builds every AWS::Serverless::Function whose CodeUri is a local
 // folder (Metadata BuildMethod go1.x, or none), zips each bootstrap, puts it
-// in S3 under a key made of its SHA-256 (skipping objects already there),
+// in S3 under a key made of its SHA-256 (skipping an object already there
+// whose SHA-256 checksum, as S3 computed it, is the same),
 // and rewrites CodeUri in t to the s3:// URI, like `aws cloudformation
 // package`. It returns the artifacts sorted by resource.
 func Package(ctx context.Context, t *Template, api S3API, b Builder, opts PackageOptions) ([]Artifact, error) {
@@ -104,7 +110,7 @@ func Package(ctx context.Context, t *Template, api S3API, b Builder, opts Packag
 		}
 		sum := sha256.Sum256(zipped)
 		key := path.Join(opts.Prefix, hex.EncodeToString(sum[:])+".zip")
-		uploaded, err := upload(ctx, api, opts.Bucket, key, zipped)
+		uploaded, err := upload(ctx, api, opts.Bucket, opts.BucketOwner, key, zipped)
 		if err != nil {
 			return nil, fmt.Errorf("package %s: %w", name, err)
 		}
@@ -161,28 +167,51 @@ func functionArch(props map[string]any, params map[string]string) (string, error
 	return "", fmt.Errorf("Architectures: %v: want a literal or a !Ref to a parameter", archs[0])
 }
 
-// upload puts data at bucket/key unless an object of the same size is
-// already there (the key is the content's hash). It reports whether it
-// uploaded.
-func upload(ctx context.Context, api S3API, bucket, key string, data []byte) (bool, error) {
-	head, err := api.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-	if err == nil && aws.ToInt64(head.ContentLength) == int64(len(data)) {
+// upload puts data at bucket/key unless the object there already has
+// data's SHA-256 checksum (the key is the content's hash, but a key says
+// nothing of what an object under it holds: only S3's own checksum, which
+// it verifies on upload, does). It reports whether it uploaded. owner, when
+// set, is the account that must own the bucket.
+func upload(ctx context.Context, api S3API, bucket, owner, key string, data []byte) (bool, error) {
+	sum := sha256.Sum256(data)
+	checksum := base64.StdEncoding.EncodeToString(sum[:])
+	head, err := api.HeadObject(ctx, &s3.HeadObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String(key),
+		ExpectedBucketOwner: optional(owner), ChecksumMode: s3types.ChecksumModeEnabled,
+	})
+	if err == nil && aws.ToString(head.ChecksumSHA256) == checksum && aws.ToInt64(head.ContentLength) == int64(len(data)) {
 		return false, nil
 	}
 	if err != nil && !isNotFound(err) {
+		if isForbidden(err) && owner != "" {
+			return false, fmt.Errorf("head s3://%s/%s: %w (is the bucket owned by account %s?)", bucket, key, err, owner)
+		}
 		return false, fmt.Errorf("head s3://%s/%s: %w", bucket, key, err)
 	}
-	_, err = api.PutObject(ctx, &s3.PutObjectInput{
-		Bucket:        aws.String(bucket),
-		Key:           aws.String(key),
-		Body:          bytes.NewReader(data),
-		ContentLength: aws.Int64(int64(len(data))),
-		ContentType:   aws.String("application/zip"),
-	})
-	if err != nil {
+	if err := putObject(ctx, api, bucket, owner, key, "application/zip", data, checksum); err != nil {
 		return false, fmt.Errorf("upload s3://%s/%s: %w", bucket, key, err)
 	}
 	return true, nil
+}
+
+// putObject uploads data with its SHA-256 checksum, which S3 verifies and
+// keeps (HeadObject returns it with ChecksumMode ENABLED).
+func putObject(ctx context.Context, api S3API, bucket, owner, key, contentType string, data []byte, checksum string) error {
+	if checksum == "" {
+		sum := sha256.Sum256(data)
+		checksum = base64.StdEncoding.EncodeToString(sum[:])
+	}
+	_, err := api.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:              aws.String(bucket),
+		Key:                 aws.String(key),
+		Body:                bytes.NewReader(data),
+		ContentLength:       aws.Int64(int64(len(data))),
+		ContentType:         aws.String(contentType),
+		ChecksumAlgorithm:   s3types.ChecksumAlgorithmSha256,
+		ChecksumSHA256:      aws.String(checksum),
+		ExpectedBucketOwner: optional(owner),
+	})
+	return err
 }
 
 // isNotFound reports a missing S3 object or bucket.
