@@ -138,23 +138,39 @@ func (e *opsEnv) optional(ctx context.Context, key string) string {
 	return e.outputs.Values[key]
 }
 
-// ownLogGroups returns the pipeline's own log groups: the flag's, else
-// the stack's OwnLogGroups output.
+// ownLogGroups returns the pipeline's own log groups, which must never be
+// subscribed: the union of the flag's, the stack's OwnLogGroups,
+// IngestLogGroupName and ExportLogGroupName outputs, and the names the
+// template gives the functions' log groups (/aws/lambda/STACK-ingest and
+// /aws/lambda/STACK-export). The flag adds to the protection, never
+// replaces it. A stack that does not exist adds only the names derived
+// from --stack-name; another failure to read it is an error.
 func (e *opsEnv) ownLogGroups(ctx context.Context, flag []string) ([]string, error) {
-	if len(flag) > 0 {
-		return flag, nil
-	}
-	v, err := e.value(ctx, "", stack.OutputOwnLogGroups)
-	if err != nil {
-		return nil, err
-	}
 	var out []string
-	for _, g := range strings.Split(v, ",") {
-		if g = strings.TrimSpace(g); g != "" {
-			out = append(out, g)
+	seen := map[string]bool{}
+	add := func(gs ...string) {
+		for _, g := range gs {
+			if g = strings.TrimSpace(g); g != "" && !seen[g] {
+				seen[g] = true
+				out = append(out, g)
+			}
 		}
 	}
+	if _, err := e.describe(ctx); err == nil {
+		add(strings.Split(e.outputs.Values[stack.OutputOwnLogGroups], ",")...)
+		add(e.outputs.Values[stack.OutputIngestLogGroupName], e.outputs.Values[stack.OutputExportLogGroupName])
+	} else if !errors.Is(err, stack.ErrNoStack) {
+		return nil, err
+	}
+	add(defaultOwnLogGroups(e.flags.stackName)...)
+	add(flag...)
 	return out, nil
+}
+
+// defaultOwnLogGroups are the log groups template.yaml gives the functions
+// of stack name (FunctionName ${AWS::StackName}-ingest and -export).
+func defaultOwnLogGroups(name string) []string {
+	return []string{"/aws/lambda/" + name + "-ingest", "/aws/lambda/" + name + "-export"}
 }
 
 // confirmable holds the flags of a command that changes things.

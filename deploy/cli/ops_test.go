@@ -163,6 +163,12 @@ func TestOpsMoto(t *testing.T) {
 				t.Errorf("dry run output lacks %q:\n%s", w, stdout)
 			}
 		}
+		// --own-log-groups adds to the loop protection, never replaces it.
+		code, stdout, stderr = d.ops("", "subscribe", "/aws/lambda/*", "--dry-run", "--own-log-groups", "/something/else,/aws/lambda/app-b")
+		if code != ExitOK || strings.Contains(stdout, "create  /aws/lambda/otlpfwd-") || !strings.Contains(stdout, "skip    /aws/lambda/otlpfwd-ingest") ||
+			!strings.Contains(stdout, "skip    /aws/lambda/app-b") || !strings.Contains(stdout, "changes planned: 1") {
+			t.Fatalf("--own-log-groups: exit %d\n%s%s", code, stdout, stderr)
+		}
 		d.interactive = true
 		code, stdout, stderr = d.ops("n\n", "subscribe", "/aws/lambda/*")
 		d.interactive = false

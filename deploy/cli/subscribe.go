@@ -93,7 +93,7 @@ wrong flags.`,
 	fl.StringVar(&f.distribution, "distribution", "", "how events spread over the raw stream's shards: ByLogStream (default for log groups) or Random (default for --account-policy)")
 	fl.StringVar(&f.roleArn, "role-arn", "", "role CloudWatch Logs assumes to write to the stream (default: the stack's SubscriptionRoleArn output)")
 	fl.StringVar(&f.destinationArn, "destination-arn", "", "the raw Kinesis stream's ARN (default: the stack's RawStreamArn output)")
-	fl.StringSliceVar(&f.ownLogGroups, "own-log-groups", nil, "the pipeline's own log groups, never subscribed (default: the stack's OwnLogGroups output)")
+	fl.StringSliceVar(&f.ownLogGroups, "own-log-groups", nil, "more log groups never to subscribe, added to the pipeline's own (the stack's OwnLogGroups output and /aws/lambda/STACK-ingest, -export)")
 	fl.BoolVar(&f.accountPolicy, "account-policy", false, "put the account-level subscription filter policy instead of per-log-group filters")
 	fl.StringVar(&f.policyName, "policy-name", "", "name of the account policy (default: STACK-subscription)")
 	fl.Float64Var(&f.callsPerSecond, "api-calls-per-second", subscribe.DefaultCallsPerSecond, "rate of per-log-group CloudWatch Logs calls (the account quota is 5/s)")
@@ -164,7 +164,7 @@ Exit status: 0 listed, 1 could not read, 2 wrong flags.`,
 	fl := cmd.Flags()
 	fl.StringArrayVar(&f.prefixes, "prefix", nil, "only log groups whose name starts with PREFIX (repeatable)")
 	fl.StringVar(&f.destinationArn, "destination-arn", "", "the raw Kinesis stream's ARN (default: the stack's RawStreamArn output)")
-	fl.StringSliceVar(&f.ownLogGroups, "own-log-groups", nil, "the pipeline's own log groups (default: the stack's OwnLogGroups output)")
+	fl.StringSliceVar(&f.ownLogGroups, "own-log-groups", nil, "more log groups to flag as the pipeline's own, added to the stack's OwnLogGroups output and /aws/lambda/STACK-ingest, -export")
 	fl.Float64Var(&f.callsPerSecond, "api-calls-per-second", subscribe.DefaultCallsPerSecond, "rate of per-log-group CloudWatch Logs calls (the account quota is 5/s)")
 	f.stack.register(fl)
 	return cmd
