@@ -7,10 +7,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 
+	collogs "go.opentelemetry.io/proto/slim/otlp/collector/logs/v1"
+	colmetrics "go.opentelemetry.io/proto/slim/otlp/collector/metrics/v1"
+	coltrace "go.opentelemetry.io/proto/slim/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // OTLP/JSON differs from the canonical protobuf JSON mapping in that trace
@@ -55,10 +60,15 @@ func DecodeJSON(sig Signal, data []byte) (proto.Message, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("otlp/json %s: %w: %w", sig, ErrNotJSON, err)
+		}
 		return nil, fmt.Errorf("otlp/json %s: %w", sig, err)
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("otlp/json %s: trailing data after the request", sig)
+	// Decoder.More misses a stray '}' or ']' after the value.
+	if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
+		return nil, fmt.Errorf("otlp/json %s: %w: trailing data after the request", sig, ErrNotJSON)
 	}
 	if _, ok := v.(map[string]any); !ok {
 		return nil, fmt.Errorf("otlp/json %s: want a JSON object, got %s", sig, jsonKind(v))
@@ -78,14 +88,15 @@ func DecodeJSON(sig Signal, data []byte) (proto.Message, error) {
 }
 
 // fromOTLPJSON rewrites hex ids to base64 and {low,high} pairs to decimal
-// strings, so that protojson can read the result.
+// strings, so that protojson can read the result. key is the field that
+// holds v (for an array element, the array's field).
 func fromOTLPJSON(v any, key string, depth int) (any, error) {
 	if depth > MaxJSONDepth {
 		return nil, fmt.Errorf("nested deeper than %d levels", MaxJSONDepth)
 	}
 	switch t := v.(type) {
 	case map[string]any:
-		if n, ok := longBits(t); ok {
+		if n, ok := longBits(t, unsignedLongs[key]); ok {
 			return n, nil
 		}
 		for k, e := range t {
@@ -136,8 +147,10 @@ func idToBase64(s string, size int) (string, error) {
 }
 
 // longBits recognises {"low":L,"high":H[,"unsigned":B]} and returns the
-// 64-bit value as a decimal string.
-func longBits(m map[string]any) (string, bool) {
+// 64-bit value as a decimal string: unsigned for an unsigned field, else
+// signed ({"low":-1,"high":-1} is -1). As on the wire, the field's type
+// decides, not the Long's own "unsigned" flag.
+func longBits(m map[string]any, unsigned bool) (string, bool) {
 	if len(m) < 2 || len(m) > 3 {
 		return "", false
 	}
@@ -155,7 +168,47 @@ func longBits(m map[string]any) (string, bool) {
 		return "", false
 	}
 	u := uint64(uint32(int32(l))) | uint64(uint32(int32(h)))<<32
-	return strconv.FormatUint(u, 10), true
+	if unsigned {
+		return strconv.FormatUint(u, 10), true
+	}
+	return strconv.FormatInt(int64(u), 10), true
+}
+
+// unsignedLongs holds the JSON keys, in both spellings, of the unsigned
+// 64-bit integer fields (fixed64, uint64) of the OTLP requests. Every other
+// 64-bit integer field (int64, sint64, sfixed64) is signed; no key names
+// both kinds (a test checks).
+var unsignedLongs = longFields(protoreflect.Fixed64Kind, protoreflect.Uint64Kind)
+
+// longFields returns the JSON keys of the fields of the given kinds in the
+// messages the three requests reach.
+func longFields(kinds ...protoreflect.Kind) map[string]bool {
+	out := map[string]bool{}
+	seen := map[protoreflect.FullName]bool{}
+	var walk func(md protoreflect.MessageDescriptor)
+	walk = func(md protoreflect.MessageDescriptor) {
+		if seen[md.FullName()] {
+			return
+		}
+		seen[md.FullName()] = true
+		fields := md.Fields()
+		for i := 0; i < fields.Len(); i++ {
+			fd := fields.Get(i)
+			for _, k := range kinds {
+				if fd.Kind() == k {
+					out[fd.JSONName()] = true
+					out[string(fd.Name())] = true
+				}
+			}
+			if fd.Message() != nil {
+				walk(fd.Message())
+			}
+		}
+	}
+	walk((&coltrace.ExportTraceServiceRequest{}).ProtoReflect().Descriptor())
+	walk((&colmetrics.ExportMetricsServiceRequest{}).ProtoReflect().Descriptor())
+	walk((&collogs.ExportLogsServiceRequest{}).ProtoReflect().Descriptor())
+	return out
 }
 
 func jsonKind(v any) string {
@@ -231,6 +284,7 @@ func idsToHex(v any) error {
 	return nil
 }
 
-// ErrNotJSON is wrapped by errors from UnmarshalJSON when the data is not
-// JSON at all (for example protobuf labelled application/json).
+// ErrNotJSON is wrapped by errors from UnmarshalJSON and DecodeJSON when
+// the data is not JSON at all (for example protobuf labelled
+// application/json): a syntax error, or data after the request.
 var ErrNotJSON = errors.New("not JSON")

@@ -2,12 +2,14 @@ package otlp
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 func readExpected(t *testing.T, name string) []byte {
@@ -81,6 +83,7 @@ func TestUnmarshalJSONShapes(t *testing.T) {
 		{"bad id", `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"xyz"}]}]}]}`, "traceId"},
 		{"not an object", `[1,2]`, "want a JSON object"},
 		{"trailing", `{} {}`, "trailing data"},
+		{"stray brace", `{}}`, "trailing data"},
 		{"not json", "\x0a\x02", "otlp/json"},
 		{"too deep", `{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":` + strings.Repeat(`{"arrayValue":{"values":[`, 80) + strings.Repeat(`]}}`, 80) + `}]}}]}`, "nested deeper"},
 	}
@@ -109,6 +112,80 @@ func TestUnmarshalJSONShapes(t *testing.T) {
 	}
 }
 
+// TestUnmarshalJSONLongBitsSign: the old JavaScript {low,high} shape is
+// read as the field's type says: {"low":-1,"high":-1} is -1 in a signed
+// field (int64 intValue, sfixed64 asInt), 2^64-1 in an unsigned one.
+func TestUnmarshalJSONLongBitsSign(t *testing.T) {
+	const minusOne = `{"low":-1,"high":-1}`
+	tests := []struct {
+		name string
+		sig  Signal
+		in   string
+		want []string // substrings of the request re-encoded as OTLP/JSON
+	}{
+		{"int64 intValue", Traces, `{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"intValue":` + minusOne + `}}]}}]}`, []string{`"intValue":"-1"`}},
+		{"int64 with the unsigned flag", Traces, `{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"intValue":{"low":-1,"high":-1,"unsigned":true}}}]}}]}`, []string{`"intValue":"-1"`}},
+		{"int64 snake case", Traces, `{"resource_spans":[{"resource":{"attributes":[{"key":"k","value":{"int_value":` + minusOne + `}}]}}]}`, []string{`"intValue":"-1"`}},
+		{"int64 min", Traces, `{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"intValue":{"low":0,"high":-2147483648}}}]}}]}`, []string{`"intValue":"-9223372036854775808"`}},
+		{"sfixed64 asInt", Metrics, `{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"m","gauge":{"dataPoints":[{"asInt":` + minusOne + `}]}}]}]}]}`, []string{`"asInt":"-1"`}},
+		{"fixed64 time", Traces, `{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"a","startTimeUnixNano":` + minusOne + `}]}]}]}`, []string{`"startTimeUnixNano":"18446744073709551615"`}},
+		{"fixed64 array", Metrics, `{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"h","histogram":{"dataPoints":[{"count":` + minusOne + `,"bucketCounts":[` + minusOne + `,{"low":2,"high":0}]}]}}]}]}]}`, []string{`"count":"18446744073709551615"`, `"bucketCounts":["18446744073709551615","2"]`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := UnmarshalJSON(tt.sig, []byte(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			js, err := MarshalJSON(tt.sig, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(string(js), w) {
+					t.Fatalf("%s: want %s", js, w)
+				}
+			}
+		})
+	}
+}
+
+// TestLongFieldsDisjoint: longBits is told the sign by the field's key
+// alone, so no key may name a signed field in one message and an
+// unsigned one in another.
+func TestLongFieldsDisjoint(t *testing.T) {
+	signed := longFields(protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind)
+	for _, k := range []string{"intValue", "int_value", "asInt", "as_int"} {
+		if !signed[k] || unsignedLongs[k] {
+			t.Errorf("%s: want signed", k)
+		}
+	}
+	for _, k := range []string{"timeUnixNano", "start_time_unix_nano", "count", "bucketCounts"} {
+		if !unsignedLongs[k] {
+			t.Errorf("%s: want unsigned", k)
+		}
+	}
+	for k := range signed {
+		if unsignedLongs[k] {
+			t.Errorf("%s names both a signed and an unsigned 64-bit field", k)
+		}
+	}
+}
+
+func TestUnmarshalJSONNotJSON(t *testing.T) {
+	for _, in := range []string{"", "\x0a\x02", `{"resourceSpans":[`, `{"a":1,}`, `{}}`, `{} x`} {
+		if _, err := UnmarshalJSON(Traces, []byte(in)); !errors.Is(err, ErrNotJSON) {
+			t.Errorf("UnmarshalJSON(%q) error = %v, want ErrNotJSON", in, err)
+		}
+	}
+	// Valid JSON of the wrong shape is another error.
+	for _, in := range []string{`[1,2]`, `{"resourceSpans":1}`, `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"xyz"}]}]}]}`} {
+		if _, err := UnmarshalJSON(Traces, []byte(in)); err == nil || errors.Is(err, ErrNotJSON) {
+			t.Errorf("UnmarshalJSON(%q) error = %v, want one that is not ErrNotJSON", in, err)
+		}
+	}
+}
+
 func FuzzUnmarshalJSON(f *testing.F) {
 	for _, name := range []string{"v0.17.3-gzip6.expected.pb", "metrics-protobuf-gzip.expected.pb", "logs-protobuf-gzip.expected.pb"} {
 		b, err := os.ReadFile(filepath.Join("..", "testdata", "envelope", name))
@@ -127,6 +204,8 @@ func FuzzUnmarshalJSON(f *testing.F) {
 		}
 		f.Add(uint8(sig), js)
 	}
+	f.Add(uint8(Traces), []byte(`{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"intValue":{"low":-1,"high":-1}}}]}}]}`))
+	f.Add(uint8(Traces), []byte(`{}}`))
 	f.Fuzz(func(t *testing.T, s uint8, data []byte) {
 		sig := Signal(s%3 + 1)
 		pb, err := UnmarshalJSON(sig, data)

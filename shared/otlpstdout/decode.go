@@ -86,7 +86,19 @@ func parse(line []byte, depth int) (*Envelope, error) {
 	}
 	w, err := parseWrapper(line)
 	if err != nil {
-		return nil, fmt.Errorf("otlp-stdout envelope: invalid JSON: %w", err)
+		// Only an object with the envelope's key is a damaged envelope. Any
+		// other line is an ordinary one that merely mentions the key: text
+		// with braces, or JSON whose fields have other types than the
+		// envelope's (pino's numeric "level"). Lambda's wrapper may still
+		// hold an envelope in its "message".
+		hasKey, msg, valid := scanKeys(line)
+		switch {
+		case hasKey:
+			return nil, fmt.Errorf("otlp-stdout envelope: invalid JSON: %w", err)
+		case !valid:
+			return nil, ErrNotEnvelope
+		}
+		w = wrapper{Message: msg}
 	}
 	if w.Version != "" {
 		return &w.Envelope, nil
@@ -138,11 +150,18 @@ func (e *Envelope) decode(opts Options) (Message, error) {
 	if limit == 0 {
 		limit = DefaultMaxInflated
 	}
-	body, err := e.body()
+	body, text, err := e.body()
 	if err != nil {
 		return m, fmt.Errorf("otlp-stdout envelope: payload: %w", err)
 	}
-	if enc == EncodingGzip {
+	switch {
+	case text:
+		// A JSON object (or a string of one) is OTLP/JSON whatever the
+		// labels say: some writers label it application/x-protobuf, and
+		// the old Node StdoutTransport copies content-encoding: gzip from
+		// its headers but leaves the JSON uncompressed.
+		ct = ContentTypeJSON
+	case enc == EncodingGzip:
 		if !compress.IsGzip(body) {
 			return m, errors.New("otlp-stdout envelope: content-encoding is gzip but the payload is not gzip")
 		}
@@ -154,7 +173,7 @@ func (e *Envelope) decode(opts Options) (Message, error) {
 			m.Gzip = body
 		}
 		body = raw
-	} else if compress.IsGzip(body) {
+	case compress.IsGzip(body):
 		return m, errors.New("otlp-stdout envelope: payload is gzip but content-encoding does not say so")
 	}
 	if ct == ContentTypeJSON {
@@ -173,21 +192,22 @@ func (e *Envelope) decode(opts Options) (Message, error) {
 
 // body returns the payload bytes: a JSON object as is, a string unquoted,
 // and base64-decoded when the envelope says base64 (or, for a string that
-// cannot be the payload itself, when it decodes as base64).
-func (e *Envelope) body() ([]byte, error) {
+// cannot be the payload itself, when it decodes as base64). text reports
+// that the bytes are the JSON object the line carried as such (OTLP/JSON).
+func (e *Envelope) body() (b []byte, text bool, err error) {
 	p := bytes.TrimSpace(e.Payload)
 	if p[0] == '{' {
 		if e.Base64 != nil && *e.Base64 {
-			return nil, errors.New("base64 is true but the payload is a JSON object")
+			return nil, false, errors.New("base64 is true but the payload is a JSON object")
 		}
-		return p, nil
+		return p, true, nil
 	}
 	if p[0] != '"' {
-		return nil, fmt.Errorf("want a string or a JSON object, got %.20s", p)
+		return nil, false, fmt.Errorf("want a string or a JSON object, got %.20s", p)
 	}
 	s, err := unquote(p)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	b64 := e.Base64 != nil && *e.Base64
 	if !b64 {
@@ -196,18 +216,18 @@ func (e *Envelope) body() ([]byte, error) {
 		// forget the flag are still read when the text is valid base64 and
 		// the content is not JSON.
 		if looksLikeJSON(s) {
-			return s, nil
+			return s, true, nil
 		}
 		if d, err := decodeBase64(s); err == nil {
-			return d, nil
+			return d, false, nil
 		}
-		return s, nil
+		return s, false, nil
 	}
 	d, err := decodeBase64(s)
 	if err != nil {
-		return nil, fmt.Errorf("invalid base64: %w", err)
+		return nil, false, fmt.Errorf("invalid base64: %w", err)
 	}
-	return d, nil
+	return d, false, nil
 }
 
 // unquote returns the bytes of a JSON string, without allocating a copy

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -105,6 +106,22 @@ func TestDecodeErrors(t *testing.T) {
 	pb := fixture.Read(t, "envelope/v0.17.3-gzip6.expected.pb")
 	gz := base64.StdEncoding.EncodeToString(compress.Gzip(nil, pb, 6))
 	raw := base64.StdEncoding.EncodeToString(pb)
+	js, err := otlp.MarshalJSON(otlp.Traces, pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsString, err := json.Marshal(string(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := otlp.Decode(otlp.Traces, pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spans, err := otlp.Scan(otlp.Traces, pb)
+	if err != nil || spans.Items == 0 {
+		t.Fatalf("fixture: Scan = %+v, %v", spans, err)
+	}
 	tests := []struct {
 		name string
 		line string
@@ -118,7 +135,13 @@ func TestDecodeErrors(t *testing.T) {
 		{"gzip claimed not gzip", `"endpoint":"http://x/v1/traces","content-type":"application/x-protobuf","content-encoding":"gzip","payload":"` + raw + `","base64":true`, "content-encoding is gzip but the payload is not gzip"},
 		{"gzip unclaimed", `"endpoint":"http://x/v1/traces","content-type":"application/x-protobuf","payload":"` + gz + `","base64":true`, "payload is gzip but content-encoding does not say so"},
 		{"json claimed protobuf carried", `"endpoint":"http://x/v1/traces","content-type":"application/json","payload":"` + raw + `","base64":true`, "content-type is application/json but the payload is not JSON"},
-		{"protobuf claimed json carried", `"endpoint":"http://x/v1/traces","content-type":"application/x-protobuf","payload":{"resourceSpans":[]}`, ""},
+		// A JSON object is OTLP/JSON whatever the labels say.
+		{"protobuf claimed json carried", `"endpoint":"http://x/v1/traces","content-type":"application/x-protobuf","payload":` + string(js), ""},
+		{"gzip claimed json carried", `"endpoint":"http://x/v1/traces","content-type":"application/json","content-encoding":"gzip","headers":{"content-type":"application/json","content-encoding":"gzip"},"payload":` + string(js), ""},
+		{"gzip protobuf claimed json carried", `"endpoint":"http://x/v1/traces","content-type":"application/x-protobuf","content-encoding":"gzip","payload":` + string(js), ""},
+		{"protobuf claimed json string carried", `"endpoint":"http://x/v1/traces","content-type":"application/x-protobuf","content-encoding":"gzip","payload":` + string(jsString), ""},
+		{"json object base64", `"endpoint":"http://x/v1/traces","content-type":"application/json","payload":` + string(js) + `,"base64":true`, "base64 is true but the payload is a JSON object"},
+		{"json object damaged", `"endpoint":"http://x/v1/traces","content-type":"application/x-protobuf","payload":{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"xyz"}]}]}]}`, "traceId"},
 		{"unknown signal", `"endpoint":"http://x/v2/spans","content-type":"application/x-protobuf","payload":"` + raw + `","base64":true`, "names no OTLP signal"},
 		{"missing payload", `"endpoint":"http://x/v1/traces","content-type":"application/x-protobuf"`, "payload is missing"},
 		{"bad content type", `"endpoint":"http://x/v1/traces","content-type":"text/plain","payload":"` + raw + `","base64":true`, "want application/x-protobuf or application/json"},
@@ -126,12 +149,26 @@ func TestDecodeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Decode(envelope(t, tt.line), Options{})
+			msg, err := Decode(envelope(t, tt.line), Options{})
 			switch {
 			case tt.want == "" && err != nil:
 				t.Fatalf("unexpected error: %v", err)
 			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
 				t.Fatalf("error = %v, want it to contain %q", err, tt.want)
+			case tt.want != "":
+				return
+			}
+			// Every good line carries the fixture's request, in whatever shape.
+			got, err := otlp.Decode(msg.Signal, msg.Proto)
+			if err != nil {
+				t.Fatalf("decoded payload is not a valid request: %v", err)
+			}
+			if !proto.Equal(got, want) {
+				t.Fatal("request differs from the fixture")
+			}
+			st, err := otlp.Scan(msg.Signal, msg.Proto)
+			if err != nil || st.Items != spans.Items {
+				t.Fatalf("Scan = %+v, %v; want %d spans", st, err, spans.Items)
 			}
 		})
 	}
@@ -149,16 +186,56 @@ func TestDecodeListsEveryProblem(t *testing.T) {
 	}
 }
 
+// mentionsKey are ordinary log lines that mention the envelope's key
+// without having it as a key: they are not envelopes, not damaged ones.
+var mentionsKey = []string{
+	`{"level":30,"msg":"wrote __otel_otlp_stdout line"}`,
+	"2024-01-01T00:00:00Z\tabc\tINFO\tGot {\"x\":1} and __otel_otlp_stdout",
+	`{"level":"INFO","message":"payload __otel_otlp_stdout {not json"}`,
+	`{"level":"INFO","message":{"level":30,"msg":"__otel_otlp_stdout"}}`,
+	`{"level":30,"message":"{\"msg\":\"__otel_otlp_stdout\",\"source\":1}"}`,
+	`{"source":["__otel_otlp_stdout"]}`,
+	`{"a":{"__otel_otlp_stdout":1}}`,
+	`{"msg":"__otel_otlp_stdout", broken`,
+	`__otel_otlp_stdout {`,
+}
+
 func TestDecodeNotEnvelope(t *testing.T) {
-	for _, line := range []string{
+	for _, line := range append([]string{
 		"START RequestId: 8f5 Version: $LATEST",
 		`{"level":"INFO","message":"hello"}`,
 		`{"level":"INFO","message":"the key __otel_otlp_stdout appears only in text"}`,
 		`{"note":"__otel_otlp_stdout"}`,
 		"",
-	} {
-		if _, err := Decode([]byte(line), Options{}); !errors.Is(err, ErrNotEnvelope) {
+	}, mentionsKey...) {
+		// The processor compares with ==: the error is the sentinel itself.
+		if _, err := Decode([]byte(line), Options{}); err != ErrNotEnvelope {
 			t.Errorf("Decode(%q) error = %v, want ErrNotEnvelope", line, err)
+		}
+	}
+}
+
+// TestDecodeDamagedKeyed: once the envelope's key is a key of the line's
+// object (or of the object in Lambda's "message"), anything wrong with
+// the rest is a damaged envelope, not an ordinary line.
+func TestDecodeDamagedKeyed(t *testing.T) {
+	good := string(splitLines(fixture.Read(t, "envelope/v0.17.3-gzip6.jsonl"))[0])
+	quoted, err := json.Marshal(`{"__otel_otlp_stdout":"0.17.3","source":1}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, line := range map[string]string{
+		"wrong type":             `{"level":30,"__otel_otlp_stdout":"0.17.3","source":"svc"}`,
+		"version not a string":   `{"__otel_otlp_stdout":1}`,
+		"truncated":              good[:len(good)/2],
+		"trailing data":          good + ` x`,
+		"wrong type in message":  `{"level":"INFO","message":{"__otel_otlp_stdout":"0.17.3","level":30}}`,
+		"wrong type in a string": `{"level":"INFO","message":` + string(quoted) + `}`,
+		"text prefix, truncated": "2026-11-24T10:15:30.000Z\t8f5e\tINFO\t" + good[:100],
+	} {
+		_, err := Decode([]byte(line), Options{})
+		if err == nil || errors.Is(err, ErrNotEnvelope) {
+			t.Errorf("%s: error = %v, want a damaged envelope", name, err)
 		}
 	}
 }
@@ -166,8 +243,9 @@ func TestDecodeNotEnvelope(t *testing.T) {
 func TestDecodeTextPrefixAndWrappers(t *testing.T) {
 	line := splitLines(fixture.Read(t, "envelope/v0.17.3-gzip6.jsonl"))[0]
 	for name, in := range map[string][]byte{
-		"text log format":  append([]byte("2026-11-24T10:15:30.000Z\t8f5e\tINFO\t"), line...),
-		"trailing newline": append(append([]byte{}, line...), '\n'),
+		"text log format":           append([]byte("2026-11-24T10:15:30.000Z\t8f5e\tINFO\t"), line...),
+		"trailing newline":          append(append([]byte{}, line...), '\n'),
+		"wrapper of another logger": append(append([]byte(`{"level":30,"time":1,"message":`), line...), '}'),
 	} {
 		msg, err := Decode(in, Options{})
 		if err != nil || msg.Signal != otlp.Traces {
@@ -192,6 +270,16 @@ func FuzzDecode(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(b)
+	}
+	for _, line := range mentionsKey {
+		f.Add([]byte(line))
+	}
+	const spans = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0102030405060708","name":"a"}]}]}]}`
+	for _, fields := range []string{
+		`"content-type":"application/x-protobuf","payload":` + spans,
+		`"content-type":"application/json","content-encoding":"gzip","payload":` + spans,
+	} {
+		f.Add([]byte(`{"__otel_otlp_stdout":"0.17.3","source":"svc","method":"POST","endpoint":"http://x/v1/traces",` + fields + `}`))
 	}
 	f.Fuzz(func(t *testing.T, line []byte) {
 		msg, err := Decode(line, Options{MaxInflated: 1 << 20})

@@ -79,3 +79,29 @@ func parseWrapper(line []byte) (wrapper, error) {
 	}
 	return w, l.End()
 }
+
+// scanKeys reads what parseWrapper rejected, taking every value as it
+// comes: hasKey reports that the envelope's key is a key of the object
+// (even one found before the line turns out not to be JSON), and, when
+// the line is a valid JSON object, message is its "message" value.
+func scanKeys(line []byte) (hasKey bool, message []byte, valid bool) {
+	l := jsonlex.New(line)
+	err := l.Object(func(key []byte) error {
+		switch {
+		case jsonlex.KeyIs(key, VersionKey):
+			hasKey = true
+		case jsonlex.KeyIs(key, "message"):
+			raw, err := l.Raw()
+			message = raw
+			return err
+		}
+		return l.Skip()
+	})
+	if err == nil {
+		err = l.End()
+	}
+	if err != nil {
+		return hasKey, nil, false
+	}
+	return hasKey, message, true
+}
