@@ -38,8 +38,14 @@ type circuit struct {
 	state    breakerState
 	failures int
 	openedAt time.Time
-	probing  bool
+	probing  bool      // a probe is out
+	probeAt  time.Time // when it went out
+	probe    uint64    // its number; each probe gets the next
 }
+
+// probe names the probe request a caller was let through with; 0 for a
+// request that is not one.
+type probe uint64
 
 func newBreakers(opts BreakerOptions, now func() time.Time) *breakers {
 	if opts.Failures == 0 {
@@ -53,35 +59,56 @@ func newBreakers(opts BreakerOptions, now func() time.Time) *breakers {
 
 // allow reports whether a request to collector may be attempted. While the
 // circuit is open it answers false; after the cooldown it lets exactly one
-// probe through.
-func (b *breakers) allow(collector string) bool {
+// probe through, and names it: the caller must then either record the
+// collector's answer or release the probe. A probe out for longer than the
+// cooldown is taken as lost and another is let through.
+func (b *breakers) allow(collector string) (bool, probe) {
 	if b.opts.Failures < 0 {
-		return true
+		return true, 0
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	c := b.get(collector)
+	now := b.now()
 	switch c.state {
 	case open:
-		if b.now().Sub(c.openedAt) < b.opts.Cooldown {
-			return false
+		if now.Sub(c.openedAt) < b.opts.Cooldown {
+			return false, 0
 		}
 		c.state = halfOpen
-		c.probing = true
-		return true
 	case halfOpen:
-		if c.probing {
-			return false
+		if c.probing && now.Sub(c.probeAt) < b.opts.Cooldown {
+			return false, 0
 		}
-		c.probing = true
-		return true
+	default:
+		return true, 0
 	}
-	return true
+	c.probe++
+	c.probing, c.probeAt = true, now
+	return true, probe(c.probe)
 }
 
-// record reports the outcome of an attempted request. healthy is true for
-// a delivery and for failures that say nothing of the collector's health
-// (a 400 for one bad request).
+// release gives back probe p when its request got no answer from the
+// collector (it was not sent, or our own deadline cut it short): the
+// circuit stays half-open and the next request probes. Releasing 0, or a
+// probe already replaced or answered, does nothing.
+func (b *breakers) release(collector string, p probe) {
+	if p == 0 || b.opts.Failures < 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c := b.get(collector)
+	if c.state == halfOpen && c.probing && c.probe == uint64(p) {
+		c.probing = false
+	}
+}
+
+// record reports the collector's answer to an attempted request. healthy
+// is true for a delivery and for failures that say nothing of the
+// collector's health (a 400 for one bad request). A request that got no
+// answer (not sent, no attempt made, or cut short by our own deadline) is
+// not recorded: its probe, if it was one, is released instead.
 func (b *breakers) record(collector string, healthy bool) {
 	if b.opts.Failures < 0 {
 		return

@@ -49,7 +49,8 @@ func (b *batch) deliver(ctx context.Context, g *group) groupResult {
 	maps.Copy(headers, g.headers)
 	maps.Copy(headers, c.Headers) // configured auth wins over record headers
 	for _, req := range reqs {
-		if !b.h.breakers.allow(c.Name) {
+		ok, probe := b.h.breakers.allow(c.Name)
+		if !ok {
 			r.circuitOpen = true
 			r.dead = append(r.dead, b.deadRequest(g, req, failure{reason: dlq.CircuitOpen,
 				err: fmt.Errorf("circuit open for collector %s after repeated failures; not attempted (redrive once it recovers)", c.Name)}))
@@ -58,6 +59,7 @@ func (b *batch) deliver(ctx context.Context, g *group) groupResult {
 		if req.body == nil {
 			body, err := encode(c, g.signal, req.raw)
 			if err != nil {
+				b.h.breakers.release(c.Name, probe) // not sent: no answer
 				r.dead = append(r.dead, b.deadRequest(g, req, failure{reason: dlq.Permanent, err: err}))
 				continue
 			}
@@ -81,7 +83,11 @@ func (b *batch) deliver(ctx context.Context, g *group) groupResult {
 			continue
 		}
 		f := classify(err, res)
-		b.h.breakers.record(c.Name, !f.unhealthy)
+		if f.answered {
+			b.h.breakers.record(c.Name, !f.unhealthy)
+		} else {
+			b.h.breakers.release(c.Name, probe)
+		}
 		r.dead = append(r.dead, b.deadRequest(g, req, f))
 	}
 	return r
@@ -94,12 +100,16 @@ type failure struct {
 	excerpt   string
 	err       error
 	res       otlphttp.Result
+	answered  bool // the collector answered: its circuit learns of it
 	unhealthy bool // counts against the collector's circuit
 }
 
 // classify maps a send error to a DLQ reason: retries_exhausted when the
 // client gave up on a retryable failure, else permanent. Failures that say
-// the collector is unwell (not one bad request) count against its circuit.
+// the collector is unwell (not one bad request) count against its circuit;
+// failures that hold no answer of the collector's (no attempt made, or
+// attempts our own deadline cut short) are not its fault and do not count
+// at all.
 func classify(err error, res otlphttp.Result) failure {
 	f := failure{reason: dlq.Permanent, err: err, res: res}
 	var e *otlphttp.Error
@@ -107,11 +117,12 @@ func classify(err error, res otlphttp.Result) failure {
 		f.status = e.Status
 		f.excerpt = e.Body
 	}
+	f.answered = res.Attempts > 0 && !res.CutShort
 	if errors.Is(err, otlphttp.ErrRetriesExhausted) {
-		f.reason, f.unhealthy = dlq.RetriesExhausted, true
+		f.reason, f.unhealthy = dlq.RetriesExhausted, f.answered
 		return f
 	}
-	f.unhealthy = f.status >= 500 || f.status == 401 || f.status == 403 || f.status == 404
+	f.unhealthy = f.answered && (f.status >= 500 || f.status == 401 || f.status == 403 || f.status == 404)
 	return f
 }
 

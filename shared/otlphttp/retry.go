@@ -34,6 +34,14 @@ type Result struct {
 	FirstFailure, LastFailure time.Time
 	// Waited is the time spent waiting between attempts.
 	Waited time.Duration
+	// CutShort is set on a failure that holds no answer from the
+	// collector: no attempt was made, or every failed attempt was ended by
+	// ctx or by the retry cutoff (deadline margin, MaxElapsed) before the
+	// collector answered. Such a failure says nothing of the collector's
+	// health: a circuit breaker must not count it. It is false on success
+	// and whenever the error returned is the collector's own (a status, a
+	// network error, a timeout of the request's own attempt timeout).
+	CutShort bool
 }
 
 // SendWithRetry delivers req, retrying retryable failures with
@@ -46,8 +54,11 @@ type Result struct {
 // It returns a nil error on a 2xx (a partial success included); the
 // *Error itself for a permanent failure; and, when it stops retrying a
 // retryable failure (out of time or attempts, or ctx ended), an error
-// wrapping ErrRetriesExhausted and the last attempt's *Error (and ctx's
-// error if it ended). observe, if not nil, is called after every attempt.
+// wrapping ErrRetriesExhausted and the last real *Error (and ctx's error
+// if it ended). The last real error is the collector's last answer: an
+// attempt that ctx or the cutoff ended before the collector answered ends
+// the retrying, and its timeout is reported only when no attempt before it
+// failed otherwise. observe, if not nil, is called after every attempt.
 func (c *Client) SendWithRetry(ctx context.Context, req Request, p RetryPolicy, observe func(Attempt)) (Response, Result, error) {
 	var res Result
 	if err := p.Validate(); err != nil {
@@ -55,9 +66,13 @@ func (c *Client) SendWithRetry(ctx context.Context, req Request, p RetryPolicy, 
 	}
 	p = p.withDefaults()
 	cutoff := c.now().Add(p.MaxElapsed)
+	limit := fmt.Sprintf("the retry time limit of %s", p.MaxElapsed)
 	if dl, ok := ctx.Deadline(); ok {
 		if m := dl.Add(-p.Margin); m.Before(cutoff) {
-			cutoff = m
+			cutoff, limit = m, "the deadline margin"
+			if p.Margin == 0 {
+				limit = "the deadline"
+			}
 		}
 	}
 
@@ -73,6 +88,7 @@ func (c *Client) SendWithRetry(ctx context.Context, req Request, p RetryPolicy, 
 
 	var (
 		last       error    // the last real failure: what the caller gets
+		lastCut    bool     // last is from an attempt ctx or the cutoff ended
 		stop       string   // why retrying stopped early; "" if it did not
 		pending    *Attempt // the attempt not yet observed
 		sleeping   bool
@@ -97,11 +113,14 @@ func (c *Client) SendWithRetry(ctx context.Context, req Request, p RetryPolicy, 
 		}
 		left := cutoff.Sub(now)
 		if left <= 0 {
-			stop = "no time left before the deadline margin"
+			stop = "no time left before " + limit
 			return Response{}, backoff.Permanent(errStopped)
 		}
 		res.Attempts++
-		r, err := c.send(ctx, req, min(c.attemptTimeout(req), left))
+		timeout := c.attemptTimeout(req)
+		budget := min(timeout, left)
+		started := time.Now() // the real clock, which the attempt's timer runs on
+		r, err := c.send(ctx, req, budget)
 		end := c.now()
 		pending = &Attempt{N: res.Attempts, Start: now, Duration: end.Sub(now), Response: r, Err: err}
 		if err == nil {
@@ -115,11 +134,21 @@ func (c *Client) SendWithRetry(ctx context.Context, req Request, p RetryPolicy, 
 			// The attempt was cut short by the caller: keep the error of
 			// the one before, which says what the collector answered.
 			if last == nil {
-				last = err
+				last, lastCut = err, true
 			}
 			return r, backoff.Permanent(errStopped)
 		}
-		last = err
+		if budget < timeout && timedOut(err) && time.Since(started) >= budget {
+			// The cutoff ended the attempt, not the collector's slowness
+			// past the request's own timeout: no time is left for another,
+			// and its timeout says nothing the error before it did not.
+			if last == nil {
+				last, lastCut = err, true
+			}
+			stop = fmt.Sprintf("attempt %d was cut short at %s", res.Attempts, limit)
+			return r, backoff.Permanent(errStopped)
+		}
+		last, lastCut = err, false
 		var e *Error
 		if !errors.As(err, &e) || !e.Retryable {
 			return r, backoff.Permanent(err)
@@ -138,8 +167,8 @@ func (c *Client) SendWithRetry(ctx context.Context, req Request, p RetryPolicy, 
 			return backoff.Stop
 		}
 		if c.now().Add(wait + p.MinAttempt).After(cutoff) {
-			stop = fmt.Sprintf("the next wait of %s would leave less than %s before the deadline margin",
-				wait.Round(time.Millisecond), p.MinAttempt)
+			stop = fmt.Sprintf("the next wait of %s would leave less than %s before %s",
+				wait.Round(time.Millisecond), p.MinAttempt, limit)
 			return backoff.Stop
 		}
 		return wait
@@ -162,6 +191,7 @@ func (c *Client) SendWithRetry(ctx context.Context, req Request, p RetryPolicy, 
 	if err == nil {
 		return resp, res, nil
 	}
+	res.CutShort = last == nil || lastCut
 	if ctx.Err() != nil {
 		// backoff returns ctx.Err() when ctx ends during a wait; the last
 		// real error is what the DLQ needs.
@@ -177,6 +207,12 @@ func (c *Client) SendWithRetry(ctx context.Context, req Request, p RetryPolicy, 
 		last = &Error{URL: targetOf(req.URL), Retryable: true, Err: errors.New("no attempt was made")}
 	}
 	return resp, res, fmt.Errorf("%w after %s (%s): %w", ErrRetriesExhausted, attempts(res.Attempts), stop, last)
+}
+
+// timedOut reports an attempt that got no status because its time ran out.
+func timedOut(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == 0 && (errors.Is(e.Err, context.DeadlineExceeded) || isTimeout(e.Err))
 }
 
 // errStopped ends the retry loop from inside an attempt; it never reaches

@@ -347,8 +347,11 @@ func TestSendWithRetryRealDeadline(t *testing.T) {
 	if !errors.Is(err, ErrRetriesExhausted) || !errors.As(err, &e) || !e.Retryable || !errors.Is(e, context.DeadlineExceeded) {
 		t.Fatalf("error = %v, want retries exhausted wrapping a retryable timeout", err)
 	}
-	if res.Attempts != 1 {
-		t.Errorf("Attempts = %d, want 1", res.Attempts)
+	if res.Attempts != 1 || !res.CutShort {
+		t.Errorf("Result = %+v, want 1 attempt, cut short by the margin", res)
+	}
+	if !strings.Contains(err.Error(), "attempt 1 was cut short at the deadline margin") {
+		t.Errorf("error %q does not say the attempt was cut short", err)
 	}
 }
 
@@ -377,4 +380,132 @@ func TestRetryPolicyValidate(t *testing.T) {
 	if err == nil || len(sc.received()) != 0 {
 		t.Errorf("SendWithRetry with an invalid policy: error %v, %d requests; want an error and nothing sent", err, len(sc.received()))
 	}
+}
+
+// hangAfter answers the first replies in turn, then never answers: it
+// holds each later request until the client hangs up.
+func hangAfter(replies ...reply) http.HandlerFunc {
+	var (
+		mu sync.Mutex
+		n  int
+	)
+	return func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		k := n
+		n++
+		mu.Unlock()
+		if k < len(replies) {
+			replies[k].write(w)
+			return
+		}
+		<-r.Context().Done()
+	}
+}
+
+// An attempt that the deadline margin cuts short does not replace the
+// collector's last answer: the caller gets the 503 and its message, not a
+// timeout the retry loop brought on itself, and the failure counts as the
+// collector's (CutShort is false).
+func TestSendWithRetryKeepsCollectorErrorWhenCutAtMargin(t *testing.T) {
+	srv := newServer(t, hangAfter(reply{status: 503, body: []byte("collector overloaded: queue is full")}))
+	c := NewClient(Options{Timeout: 30 * time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, res, err := c.SendWithRetry(ctx, tracesRequest(srv.URL), RetryPolicy{Margin: time.Second, InitialInterval: 100 * time.Millisecond, Jitter: -1}, nil)
+	if ctx.Err() != nil {
+		t.Fatal("returned after the deadline")
+	}
+	var e *Error
+	if !errors.Is(err, ErrRetriesExhausted) || !errors.As(err, &e) || e.Status != 503 || e.Body != "collector overloaded: queue is full" {
+		t.Fatalf("error = %v, want retries exhausted wrapping the 503 and its message", err)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error = %v: the timeout of the cut attempt replaced the collector's answer", err)
+	}
+	if !strings.Contains(err.Error(), "attempt 2 was cut short at the deadline margin") {
+		t.Errorf("error %q does not say the last attempt was cut short", err)
+	}
+	if res.Attempts != 2 || res.CutShort {
+		t.Errorf("Result = %+v, want 2 attempts, not cut short (the collector answered 503)", res)
+	}
+}
+
+// The same with MaxElapsed as the cutoff and no deadline at all.
+func TestSendWithRetryKeepsCollectorErrorWhenCutAtMaxElapsed(t *testing.T) {
+	srv := newServer(t, hangAfter(reply{status: 429, body: []byte("slow down")}))
+	c := NewClient(Options{Timeout: 30 * time.Second})
+	start := time.Now()
+	_, res, err := c.SendWithRetry(context.Background(), tracesRequest(srv.URL),
+		RetryPolicy{MaxElapsed: 700 * time.Millisecond, InitialInterval: 50 * time.Millisecond, MinAttempt: 50 * time.Millisecond, Jitter: -1}, nil)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("took %s, want the 700ms limit kept", took)
+	}
+	var e *Error
+	if !errors.As(err, &e) || e.Status != 429 || e.Body != "slow down" || !strings.Contains(err.Error(), "cut short at the retry time limit of 700ms") {
+		t.Fatalf("error = %v, want the 429 kept and the limit named", err)
+	}
+	if res.Attempts != 2 || res.CutShort {
+		t.Errorf("Result = %+v, want 2 attempts, not cut short", res)
+	}
+}
+
+// CutShort tells failures that hold no answer from the collector (no
+// attempt, or only attempts ended by our own deadline or by ctx) from the
+// collector's own: a status, a network error, its attempt timeout.
+func TestSendWithRetryCutShort(t *testing.T) {
+	t.Run("no time for an attempt", func(t *testing.T) {
+		srv := newServer(t, hangAfter(reply{status: 200}))
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_, res, err := NewClient(Options{}).SendWithRetry(ctx, tracesRequest(srv.URL), RetryPolicy{Margin: 5 * time.Second}, nil)
+		if err == nil || res.Attempts != 0 || !res.CutShort {
+			t.Fatalf("%+v, %v; want an error, no attempt, cut short", res, err)
+		}
+	})
+	t.Run("only attempt cut at the margin", func(t *testing.T) {
+		srv := newServer(t, hangAfter())
+		ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
+		defer cancel()
+		_, res, err := NewClient(Options{Timeout: 30 * time.Second}).SendWithRetry(ctx, tracesRequest(srv.URL), RetryPolicy{Margin: 300 * time.Millisecond}, nil)
+		if !errors.Is(err, ErrRetriesExhausted) || res.Attempts != 1 || !res.CutShort {
+			t.Fatalf("%+v, %v; want 1 attempt, cut short", res, err)
+		}
+	})
+	t.Run("only attempt cut by ctx", func(t *testing.T) {
+		srv := newServer(t, hangAfter())
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(200*time.Millisecond, cancel)
+		_, res, err := NewClient(Options{Timeout: 30 * time.Second}).SendWithRetry(ctx, tracesRequest(srv.URL), RetryPolicy{}, nil)
+		if !errors.Is(err, ErrRetriesExhausted) || res.Attempts != 1 || !res.CutShort {
+			t.Fatalf("%+v, %v; want 1 attempt, cut short", res, err)
+		}
+	})
+	t.Run("the request's own attempt timeout", func(t *testing.T) {
+		srv := newServer(t, hangAfter())
+		_, res, err := NewClient(Options{Timeout: 100 * time.Millisecond}).SendWithRetry(context.Background(), tracesRequest(srv.URL),
+			RetryPolicy{MaxAttempts: 2, InitialInterval: 10 * time.Millisecond, MaxInterval: 10 * time.Millisecond}, nil)
+		if !errors.Is(err, context.DeadlineExceeded) || res.Attempts != 2 || res.CutShort {
+			t.Fatalf("%+v, %v; want 2 timed-out attempts that count as the collector's", res, err)
+		}
+	})
+	t.Run("permanent status", func(t *testing.T) {
+		srv := newServer(t, hangAfter(reply{status: 400}))
+		_, res, err := NewClient(Options{}).SendWithRetry(context.Background(), tracesRequest(srv.URL), RetryPolicy{}, nil)
+		if err == nil || res.Attempts != 1 || res.CutShort {
+			t.Fatalf("%+v, %v; want the 400, not cut short", res, err)
+		}
+	})
+	t.Run("ctx ends during a wait after a 503", func(t *testing.T) {
+		srv := newServer(t, hangAfter(reply{status: 503}))
+		clock := newFakeClock(testNow)
+		c, timer := newFakeClient(Options{}, clock)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		timer.onStart = func(time.Duration) bool { cancel(); return false }
+		_, res, err := c.SendWithRetry(ctx, tracesRequest(srv.URL), noJitter, nil)
+		if !errors.Is(err, context.Canceled) || res.Attempts != 1 || res.CutShort {
+			t.Fatalf("%+v, %v; want the 503 kept, not cut short", res, err)
+		}
+	})
 }
