@@ -13,8 +13,8 @@ const DefaultMaxInflated = 64 << 20
 
 // Options tunes Decode. The zero value is ready to use.
 type Options struct {
-	// MaxInflated is the largest inflated payload accepted; 0 means
-	// DefaultMaxInflated.
+	// MaxInflated is the largest inflated payload accepted; 0 (or less)
+	// means DefaultMaxInflated.
 	MaxInflated int
 }
 
@@ -23,7 +23,7 @@ type Options struct {
 // reuse; the Payload does not refer to it.
 func Decode(data []byte, buf []byte, opts Options) (*Payload, []byte, error) {
 	limit := opts.MaxInflated
-	if limit == 0 {
+	if limit <= 0 {
 		limit = DefaultMaxInflated
 	}
 	js := data

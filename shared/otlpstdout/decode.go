@@ -21,11 +21,21 @@ var ErrNotEnvelope = errors.New("not an otlp-stdout envelope")
 // DefaultMaxInflated bounds the inflated size of one payload.
 const DefaultMaxInflated = 64 << 20
 
+// DefaultMaxJSON bounds an OTLP/JSON payload. Decoding JSON costs many
+// times its size in memory (a generic tree, then protojson), so a gzip
+// JSON payload a 1 MB log event can carry must not be allowed the
+// protobuf limit: that could exhaust a Lambda's memory and fail the whole
+// batch instead of dead-lettering one line.
+const DefaultMaxJSON = 8 << 20
+
 // Options tunes Decode. The zero value is ready to use.
 type Options struct {
-	// MaxInflated is the largest decompressed payload accepted; 0 means
-	// DefaultMaxInflated.
+	// MaxInflated is the largest decompressed payload accepted; 0 (or
+	// less) means DefaultMaxInflated.
 	MaxInflated int
+	// MaxJSON is the largest OTLP/JSON payload accepted, after
+	// decompression; 0 (or less) means DefaultMaxJSON.
+	MaxJSON int
 }
 
 // Message is a decoded envelope.
@@ -147,8 +157,15 @@ func (e *Envelope) decode(opts Options) (Message, error) {
 		return m, fmt.Errorf("otlp-stdout envelope: %w", errors.Join(errs...))
 	}
 	limit := opts.MaxInflated
-	if limit == 0 {
+	if limit <= 0 {
 		limit = DefaultMaxInflated
+	}
+	jsonLimit := opts.MaxJSON
+	if jsonLimit <= 0 {
+		jsonLimit = DefaultMaxJSON
+	}
+	if ct == ContentTypeJSON {
+		limit = min(limit, jsonLimit)
 	}
 	body, text, err := e.body()
 	if err != nil {
@@ -177,6 +194,9 @@ func (e *Envelope) decode(opts Options) (Message, error) {
 		return m, errors.New("otlp-stdout envelope: payload is gzip but content-encoding does not say so")
 	}
 	if ct == ContentTypeJSON {
+		if len(body) > jsonLimit {
+			return m, fmt.Errorf("otlp-stdout envelope: OTLP/JSON payload of %d bytes exceeds the %d-byte JSON limit: %w; export protobuf (smaller, and decoded without a copy) or smaller batches", len(body), jsonLimit, compress.ErrTooLarge)
+		}
 		if !looksLikeJSON(body) {
 			return m, errors.New("otlp-stdout envelope: content-type is application/json but the payload is not JSON")
 		}

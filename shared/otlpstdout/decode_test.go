@@ -263,6 +263,37 @@ func TestDecodeGzipBomb(t *testing.T) {
 	}
 }
 
+// OTLP/JSON gets a tighter limit than protobuf, checked before inflating
+// it whole: as gzip (labelled JSON) and as an object in the line.
+func TestDecodeJSONLimit(t *testing.T) {
+	doc := func(pad int) string {
+		return `{"resourceSpans":[{"resource":{"attributes":[{"key":"pad","value":{"stringValue":"` + strings.Repeat("x", pad) + `"}}]}}]}`
+	}
+	gz := func(s string) string { return base64.StdEncoding.EncodeToString(compress.Gzip(nil, []byte(s), 6)) }
+	const limit = 64 << 10
+	for name, tc := range map[string]struct {
+		fields string
+		ok     bool
+	}{
+		"gzip under":    {`"content-type":"application/json","content-encoding":"gzip","base64":true,"payload":"` + gz(doc(limit/2)) + `"`, true},
+		"gzip over":     {`"content-type":"application/json","content-encoding":"gzip","base64":true,"payload":"` + gz(doc(limit*4)) + `"`, false},
+		"object under":  {`"content-type":"application/json","payload":` + doc(limit/2), true},
+		"object over":   {`"content-type":"application/json","payload":` + doc(limit*2), false},
+		"protobuf over": {`"content-type":"application/x-protobuf","content-encoding":"gzip","base64":true,"payload":"` + base64.StdEncoding.EncodeToString(compress.Gzip(nil, make([]byte, limit*2), 6)) + `"`, true},
+	} {
+		msg, err := Decode(envelope(t, `"endpoint":"http://x/v1/traces",`+tc.fields), Options{MaxJSON: limit})
+		if tc.ok != (err == nil) {
+			t.Errorf("%s: error %v", name, err)
+		}
+		if !tc.ok && !errors.Is(err, compress.ErrTooLarge) {
+			t.Errorf("%s: error %v, want ErrTooLarge", name, err)
+		}
+		if tc.ok && len(msg.Proto) == 0 {
+			t.Errorf("%s: no payload", name)
+		}
+	}
+}
+
 func FuzzDecode(f *testing.F) {
 	for _, name := range []string{"envelope/v0.17.3-gzip6.jsonl", "envelope/old-json-object.jsonl", "envelope/lambda-json-message-string.jsonl", "envelope/metrics-json.jsonl"} {
 		b, err := readFixture(name)
