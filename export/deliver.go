@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
+	"net/http"
 	"time"
 
 	"github.com/otlpfwd/otlpfwd/shared/compress"
@@ -45,9 +45,7 @@ func (b *batch) deliver(ctx context.Context, g *group) groupResult {
 		b.deadGroup(g, &r, dlq.Permanent, err.Error())
 		return r
 	}
-	headers := make(map[string]string, len(g.headers)+len(c.Headers))
-	maps.Copy(headers, g.headers)
-	maps.Copy(headers, c.Headers) // configured auth wins over record headers
+	headers := requestHeaders(g.headers, c.Headers)
 	for _, req := range reqs {
 		ok, probe := b.h.breakers.allow(c.Name)
 		if !ok {
@@ -91,6 +89,22 @@ func (b *batch) deliver(ctx context.Context, g *group) groupResult {
 		r.dead = append(r.dead, b.deadRequest(g, req, f))
 	}
 	return r
+}
+
+// requestHeaders returns the headers of a request: the passed record
+// headers, then the collector's configured ones, which always win. HTTP
+// header names ignore case, so a passed header is dropped whenever its
+// name matches a configured one in any case ("x-scope-orgid" can never
+// stand in for a configured "X-Scope-OrgID"); names are canonical.
+func requestHeaders(passed map[string]string, configured map[string]string) map[string]string {
+	out := make(map[string]string, len(passed)+len(configured))
+	for k, v := range passed {
+		out[http.CanonicalHeaderKey(k)] = v
+	}
+	for k, v := range configured {
+		out[http.CanonicalHeaderKey(k)] = v
+	}
+	return out
 }
 
 // failure is why a request went to the DLQ.

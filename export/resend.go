@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 
 	"github.com/otlpfwd/otlpfwd/shared/dlq"
 	"github.com/otlpfwd/otlpfwd/shared/otlp"
@@ -57,9 +56,7 @@ func (r *Resender) Resend(ctx context.Context, m *dlq.Message, to string) (int, 
 	if err != nil {
 		return 0, fmt.Errorf("split %s request for %s: %w", sig, c.Name, err)
 	}
-	headers := make(map[string]string, len(m.Headers)+len(c.Headers))
-	maps.Copy(headers, m.Headers)
-	maps.Copy(headers, c.Headers)
+	headers := requestHeaders(m.Headers, c.Headers)
 	delivered := 0
 	for _, p := range parts {
 		body, err := encode(c, sig, p.Data)
