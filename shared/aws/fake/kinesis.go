@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/otlpfwd/otlpfwd/shared/aws/stream"
 )
@@ -29,6 +30,9 @@ func (f *Kinesis) PutRecords(_ context.Context, in *kinesis.PutRecordsInput, _ .
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, in)
+	if err := validatePut(in); err != nil {
+		return nil, err
+	}
 	out, err := AcceptAll(in), error(nil)
 	if f.PutRecordsFn != nil {
 		out, err = f.PutRecordsFn(len(f.calls), in)
@@ -42,6 +46,42 @@ func (f *Kinesis) PutRecords(_ context.Context, in *kinesis.PutRecordsInput, _ .
 		}
 	}
 	return out, nil
+}
+
+// Kinesis's limits, which the real service enforces by refusing the whole
+// call.
+const (
+	MaxPutEntries    = 500
+	MaxPutBytes      = 5 << 20
+	MaxRecordBytes   = 1 << 20 // data and partition key
+	MaxPartitionKey  = 256
+	validationFailed = "ValidationException"
+)
+
+// validatePut refuses a call as Kinesis would, so that a handler test
+// cannot pass by writing what the service refuses.
+func validatePut(in *kinesis.PutRecordsInput) error {
+	fail := func(format string, a ...any) error {
+		return &smithy.GenericAPIError{Code: validationFailed, Message: fmt.Sprintf(format, a...), Fault: smithy.FaultClient}
+	}
+	if n := len(in.Records); n == 0 || n > MaxPutEntries {
+		return fail("records: %d entries, want 1 to %d", n, MaxPutEntries)
+	}
+	total := 0
+	for i, r := range in.Records {
+		k := len(aws.ToString(r.PartitionKey))
+		if k == 0 || k > MaxPartitionKey {
+			return fail("records.%d.member.partitionKey: length %d, want 1 to %d", i+1, k, MaxPartitionKey)
+		}
+		if n := len(r.Data) + k; n > MaxRecordBytes {
+			return fail("records.%d.member.data: %d bytes with the partition key, more than %d", i+1, n, MaxRecordBytes)
+		}
+		total += len(r.Data) + k
+	}
+	if total > MaxPutBytes {
+		return fail("the request's records hold %d bytes, more than %d", total, MaxPutBytes)
+	}
+	return nil
 }
 
 // Calls returns the calls made so far.
