@@ -94,7 +94,8 @@ queues, log groups, roles, the KMS key, and the functions as plain
 AWS::Lambda::Function), without the alarms and the account policy.
 
 Exit status: 0 deployed (or nothing to change, or dry run), 1 failed or
-declined, 2 wrong flags.`,
+declined, 2 wrong flags, 130 interrupted (Ctrl-C; at the prompt, the change
+set is deleted).`,
 		Example: `  # first deployment, artifacts in a bucket otlpfwd creates for you
   otlpfwd deploy --resolve-s3
 
@@ -244,12 +245,16 @@ func runDeploy(ctx context.Context, f deployFlags, std IO, deps deployDeps) erro
 		return printResult(std.Out, f.output, res)
 	}
 	if !f.yes {
-		ok, err := confirm(std, fmt.Sprintf("Deploy this change set to stack %s? [y/N] ", cs.StackName))
+		ok, err := confirm(ctx, std, fmt.Sprintf("Deploy this change set to stack %s? [y/N] ", cs.StackName))
 		if err != nil || !ok {
-			if derr := d.Discard(context.WithoutCancel(ctx), cs); derr != nil {
-				err = errors.Join(err, derr)
+			derr := d.Discard(context.WithoutCancel(ctx), cs)
+			switch {
+			case errors.Is(err, ErrInterrupted):
+				err = fmt.Errorf("%w: not deployed, the change set was deleted", err)
+			default:
+				err = errors.Join(errors.New("not deployed: the change set was declined and deleted"), err)
 			}
-			return errors.Join(errors.New("not deployed: the change set was declined and deleted"), err)
+			return errors.Join(err, derr)
 		}
 	}
 	st, err := d.Execute(ctx, cs)
@@ -359,17 +364,38 @@ func isTerminal(r io.Reader) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// ErrInterrupted is returned when the operator interrupts (Ctrl-C) a
+// prompt; Main exits 130 for it.
+var ErrInterrupted = errors.New("interrupted")
+
 // confirm asks question on stderr and reads a y/yes answer from stdin.
-func confirm(std IO, question string) (bool, error) {
+// The answer is read in a goroutine so that an interrupt (ctx ends: Ctrl-C)
+// stops the wait at once, with ErrInterrupted.
+func confirm(ctx context.Context, std IO, question string) (bool, error) {
 	fmt.Fprint(std.Err, question)
-	line, err := bufio.NewReader(std.In).ReadString('\n')
-	if err != nil && line == "" {
-		if errors.Is(err, io.EOF) {
+	type answer struct {
+		line string
+		err  error
+	}
+	answers := make(chan answer, 1)
+	go func() {
+		line, err := bufio.NewReader(std.In).ReadString('\n')
+		answers <- answer{line, err}
+	}()
+	var a answer
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(std.Err)
+		return false, ErrInterrupted
+	case a = <-answers:
+	}
+	if a.err != nil && a.line == "" {
+		if errors.Is(a.err, io.EOF) {
 			return false, nil
 		}
-		return false, fmt.Errorf("read the answer: %w", err)
+		return false, fmt.Errorf("read the answer: %w", a.err)
 	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
+	switch strings.ToLower(strings.TrimSpace(a.line)) {
 	case "y", "yes":
 		return true, nil
 	}

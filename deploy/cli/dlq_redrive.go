@@ -204,7 +204,7 @@ func runRedrive(ctx context.Context, f redriveFlags, std IO, deps opsDeps) error
 		fmt.Fprintf(std.Err, "%d more messages are held by another reader (a redrive or inspect running now?) and are left alone.\n", depth.InFlight)
 	}
 	if !f.confirm.dryRun {
-		if err := f.confirm.ask(std, "Each message is deleted once its data is accepted. Go ahead?"); err != nil {
+		if err := f.confirm.ask(ctx, std, "Each message is deleted once its data is accepted. Go ahead?"); err != nil {
 			return err
 		}
 	}

@@ -21,6 +21,9 @@ const (
 	ExitOK    = 0
 	ExitError = 1
 	ExitUsage = 2
+	// ExitInterrupted is the shell's code for a command ended by SIGINT
+	// (128 + 2): the command was interrupted (Ctrl-C) and stopped cleanly.
+	ExitInterrupted = 130
 )
 
 // usageError marks errors in how the command was called.
@@ -48,9 +51,21 @@ func Main(ctx context.Context, args []string, std IO) int {
 		return ExitOK
 	}
 	fmt.Fprintf(std.Err, "otlpfwd: %v\n", err)
+	return exitCode(ctx, err)
+}
+
+// exitCode maps a command's error to the exit status: 2 for wrong flags,
+// 130 when the command failed because it was interrupted (ctx ended: Ctrl-C
+// or SIGTERM), 1 otherwise.
+func exitCode(ctx context.Context, err error) int {
 	var ue usageError
-	if errors.As(err, &ue) {
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ue):
 		return ExitUsage
+	case errors.Is(err, ErrInterrupted) || ctx.Err() != nil:
+		return ExitInterrupted
 	}
 	return ExitError
 }
@@ -71,7 +86,12 @@ Common tasks:
   otlpfwd status                     is the pipeline healthy?
   otlpfwd dlq inspect --peek 5       what is in the dead-letter queue, and why
   otlpfwd dlq redrive                send it again, deleting what is delivered
-  otlpfwd decode event.json          show what a Kinesis event or CloudWatch payload holds`,
+  otlpfwd decode event.json          show what a Kinesis event or CloudWatch payload holds
+
+Every command writes its result to stdout (--output table or json) and its
+progress and prompts to stderr. Exit status: 0 success, 1 failure (or a
+declined prompt), 2 wrong flags, 130 interrupted (Ctrl-C; a second Ctrl-C
+ends the process at once).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -191,12 +191,16 @@ func (c *confirmable) check(std IO, deps opsDeps, verb string) error {
 	return nil
 }
 
-// ask asks the question unless --yes; declining is an error.
-func (c *confirmable) ask(std IO, question string) error {
+// ask asks the question unless --yes; declining is an error, and so is
+// an interrupt (ErrInterrupted).
+func (c *confirmable) ask(ctx context.Context, std IO, question string) error {
 	if c.yes {
 		return nil
 	}
-	ok, err := confirm(std, question+" [y/N] ")
+	ok, err := confirm(ctx, std, question+" [y/N] ")
+	if errors.Is(err, ErrInterrupted) {
+		return fmt.Errorf("%w: nothing was changed", err)
+	}
 	if err != nil {
 		return err
 	}

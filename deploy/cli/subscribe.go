@@ -349,7 +349,7 @@ func finishChanges(ctx context.Context, f subscribeFlags, std IO, res *subscribe
 		if mutates == 1 {
 			q = "Make this change?"
 		}
-		if err := f.confirm.ask(std, q); err != nil {
+		if err := f.confirm.ask(ctx, std, q); err != nil {
 			return err
 		}
 		if err := apply(); err != nil {
@@ -454,7 +454,7 @@ func runAccountPolicy(ctx context.Context, f subscribeFlags, env *opsEnv, api su
 	mutates := c.Action == subscribe.Create || c.Action == subscribe.Update || c.Action == subscribe.Delete
 	if mutates && !f.confirm.dryRun {
 		q := fmt.Sprintf("%s the account-level policy %s? It applies to every log group of the account in %s.", c.Action, c.Policy.Name, env.cfg.Region)
-		if err := f.confirm.ask(std, strings.ToUpper(q[:1])+q[1:]); err != nil {
+		if err := f.confirm.ask(ctx, std, strings.ToUpper(q[:1])+q[1:]); err != nil {
 			return err
 		}
 		if err := subscribe.ApplyAccount(ctx, api, &c); err != nil {
