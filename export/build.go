@@ -39,30 +39,38 @@ func build(c *route.Collector, g *group) ([]request, []badItem, error) {
 // buildPassthrough concatenates gzip members (a valid gzip stream holding
 // the concatenated requests, itself a valid request) up to the collector's
 // limit on the inflated size. Items stored otherwise (written while the
-// collector was in merge mode) are gzipped on the way.
+// collector was in merge mode) are gzipped on the way. Every item is
+// inflated first, gzip members included: one that does not inflate (a bad
+// checksum, a truncated member) is returned as bad, to be dead-lettered
+// alone, rather than make the collector refuse the whole request; and the
+// size counted is the true one, not the record's word for it.
 func buildPassthrough(c *route.Collector, g *group) ([]request, []badItem, error) {
 	var out []request
 	var cur request
 	var bad []badItem
+	var scratch []byte
 	size := 0
 	for _, e := range g.entries {
 		it := e.item
-		if len(cur.body) > 0 && size+it.RawSize > c.MaxRequestBytes {
+		raw, err := inflateInto(scratch[:0], it)
+		if err != nil {
+			bad = append(bad, badItem{e: e, err: err})
+			continue
+		}
+		if it.Encoding != record.Identity {
+			scratch = raw
+		}
+		if len(cur.body) > 0 && size+len(raw) > c.MaxRequestBytes {
 			out = append(out, cur)
 			cur, size = request{}, 0
 		}
 		if it.Encoding == record.Gzip {
 			cur.body = append(cur.body, it.Payload...)
 		} else {
-			raw, err := inflate(it)
-			if err != nil {
-				bad = append(bad, badItem{e: e, err: err})
-				continue
-			}
 			cur.body = compress.Gzip(cur.body, raw, compress.DefaultLevel)
 		}
 		cur.items += it.Items
-		size += it.RawSize
+		size += len(raw)
 	}
 	if len(cur.body) > 0 {
 		out = append(out, cur)

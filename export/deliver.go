@@ -140,14 +140,24 @@ func classify(err error, res otlphttp.Result) failure {
 	return f
 }
 
-// deadRequest makes the dead letter for one request.
+// deadRequest makes the dead letter for one request. A passthrough body
+// that does not inflate (buildPassthrough checks every member, so this
+// should not happen) is dead-lettered as it is, compressed, as undecodable:
+// a dead letter never claims items it does not hold.
 func (b *batch) deadRequest(g *group, req request, f failure) deadLetter {
 	raw := req.raw
 	if raw == nil {
 		var err error
 		raw, err = compress.Gunzip(nil, req.body, maxItemInflated)
 		if err != nil {
-			raw = nil
+			why := fmt.Errorf("the request body could not be inflated for the dead letter (%w): the payload holds the gzip body as it was sent", err)
+			if f.err != nil {
+				why = fmt.Errorf("%w; then %w", f.err, why)
+			}
+			f.reason, f.err = dlq.Undecodable, why
+			d := b.newDead(g, nil, req.items, f)
+			d.raw = req.body
+			return d
 		}
 	}
 	return b.newDead(g, raw, req.items, f)

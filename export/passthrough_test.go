@@ -1,0 +1,99 @@
+package export
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"sort"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/otlpfwd/otlpfwd/shared/dlq"
+	"github.com/otlpfwd/otlpfwd/shared/otlp"
+	"github.com/otlpfwd/otlpfwd/shared/record"
+	"github.com/otlpfwd/otlpfwd/shared/route"
+)
+
+// gzipPayloads returns the fixtures' payloads that the applications
+// gzipped, as passthrough forwards them.
+func gzipPayloads(t *testing.T, names ...string) []payload {
+	t.Helper()
+	var out []payload
+	for _, p := range payloads(t, names...) {
+		if p.it.Encoding == record.Gzip {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// A passthrough item whose gzip member is damaged is dead-lettered alone,
+// as undecodable, with its bytes as they came; the others are delivered in
+// the same batch, and every item is accounted for.
+func TestPassthroughDamagedMemberDeadLetteredAlone(t *testing.T) {
+	col := newCollector(t)
+	c := coll("p", col.URL)
+	c.Mode = route.ModePassthrough
+	ps := gzipPayloads(t, "envelope/v0.17.3-gzip6.jsonl", "envelope/v0.17.3-gzip1.jsonl")
+	if len(ps) < 2 {
+		t.Fatalf("%d gzip payloads in the fixtures, want 2 or more", len(ps))
+	}
+	damaged := bytes.Clone(ps[1].it.Payload)
+	damaged[len(damaged)-5] ^= 0xff // the CRC-32 in the trailer
+	items := make([]record.Item, len(ps))
+	var want []string
+	for i, p := range ps {
+		items[i] = p.it
+		if i != 1 {
+			want = append(want, p.ids...)
+		}
+	}
+	items[1].Payload = damaged
+	sort.Strings(want)
+	hs := newHarness(t, table(t, c), Options{})
+	resp, st, err := hs.h.Process(context.Background(), oneRecord(&record.Record{Collector: "p", Signal: otlp.Traces, Items: items}))
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("err %v failures %v", err, resp.BatchItemFailures)
+	}
+	checkAccounted(t, st, 0)
+	if got := col.got(otlp.Traces); !slices.Equal(got, want) {
+		t.Fatalf("collector got %v\nwant every item but the damaged one %v", got, want)
+	}
+	msgs := hs.deadLetters(t)
+	if len(msgs) != 1 {
+		t.Fatalf("%d dead letters, want the damaged item's alone", len(msgs))
+	}
+	m := msgs[0]
+	raw, err := m.Raw()
+	if err != nil || m.Reason != dlq.Undecodable || m.Items != ps[1].it.Items || !bytes.Equal(raw, damaged) {
+		t.Fatalf("dead letter reason %s items %d, payload %d bytes (%v); want undecodable, %d items, the %d damaged bytes",
+			m.Reason, m.Items, len(raw), err, ps[1].it.Items, len(damaged))
+	}
+	if st.DeadReasons[dlq.Undecodable] != ps[1].it.Items || st.Delivered != len(want) {
+		t.Fatalf("stats delivered %d dead %v", st.Delivered, st.DeadReasons)
+	}
+}
+
+// Should a request body not inflate when it is dead-lettered, the dead
+// letter holds the body as it was sent, as undecodable: never an empty
+// payload claiming items.
+func TestDeadRequestKeepsBodyThatDoesNotInflate(t *testing.T) {
+	hs := newHarness(t, table(t), Options{})
+	ev := events.KinesisEvent{Records: []events.KinesisEventRecord{{EventID: "shardId-000000000001:1",
+		Kinesis: events.KinesisRecord{SequenceNumber: "1"}}}}
+	b := newBatch(hs.h, nil, ev)
+	g := &group{collector: "p", signal: otlp.Traces, entries: []entry{{rec: 0, item: &record.Item{Items: 3}}}}
+	body := []byte("\x1f\x8b not really gzip")
+	d := b.deadRequest(g, request{body: body, items: 3}, failure{reason: dlq.Permanent, status: 400})
+	b.dead = append(b.dead, d)
+	b.writeDead(context.Background())
+	msgs := hs.deadLetters(t)
+	if len(msgs) != 1 || b.retry[0] {
+		t.Fatalf("%d dead letters, record retried %v; want one written", len(msgs), b.retry[0])
+	}
+	raw, err := msgs[0].Raw()
+	if err != nil || !bytes.Equal(raw, body) || msgs[0].Reason != dlq.Undecodable || msgs[0].Items != 3 || msgs[0].Status != 400 {
+		t.Fatalf("dead letter %+v holds %q (%v); want undecodable, the body as sent, the status kept", msgs[0], raw, err)
+	}
+}
