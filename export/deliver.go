@@ -10,6 +10,7 @@ import (
 	"github.com/otlpfwd/otlpfwd/shared/compress"
 	"github.com/otlpfwd/otlpfwd/shared/dlq"
 	"github.com/otlpfwd/otlpfwd/shared/otlphttp"
+	"github.com/otlpfwd/otlpfwd/shared/record"
 )
 
 // groupResult is what delivering one group did.
@@ -34,7 +35,7 @@ func (b *batch) deliver(ctx context.Context, g *group) groupResult {
 		if ok {
 			why = fmt.Sprintf("collector %q is disabled", g.collector)
 		}
-		b.deadGroup(g, &r, dlq.Permanent, why+": redrive once it is configured and enabled")
+		b.deadGroup(g, &r, nil, dlq.Permanent, why+": redrive once it is configured and enabled")
 		return r
 	}
 	reqs, bad, err := build(c, g)
@@ -42,7 +43,7 @@ func (b *batch) deliver(ctx context.Context, g *group) groupResult {
 		r.dead = append(r.dead, b.deadItem(g, x))
 	}
 	if err != nil {
-		b.deadGroup(g, &r, dlq.Permanent, err.Error())
+		b.deadGroup(g, &r, bad, dlq.Permanent, err.Error())
 		return r
 	}
 	headers := requestHeaders(g.headers, c.Headers)
@@ -163,9 +164,17 @@ func (b *batch) deadRequest(g *group, req request, f failure) deadLetter {
 	return b.newDead(g, raw, req.items, f)
 }
 
-// deadGroup dead-letters every item of a group for one reason.
-func (b *batch) deadGroup(g *group, r *groupResult, reason dlq.Reason, why string) {
+// deadGroup dead-letters every item of a group for one reason, but those
+// of done, already dead-lettered.
+func (b *batch) deadGroup(g *group, r *groupResult, done []badItem, reason dlq.Reason, why string) {
+	skip := make(map[*record.Item]bool, len(done))
+	for _, x := range done {
+		skip[x.e.item] = true
+	}
 	for _, e := range g.entries {
+		if skip[e.item] {
+			continue
+		}
 		raw, err := inflate(e.item)
 		if err != nil {
 			r.dead = append(r.dead, b.deadItem(g, badItem{e: e, err: err}))
