@@ -245,6 +245,11 @@ func runDeploy(ctx context.Context, f deployFlags, std IO, deps deployDeps) erro
 		return printResult(std.Out, f.output, res)
 	}
 	if !f.yes {
+		if f.output != "table" {
+			// -o json keeps stdout for the result; the operator still
+			// sees what they are asked to approve.
+			printChangeSet(std.Err, cs)
+		}
 		ok, err := confirm(ctx, std, fmt.Sprintf("Deploy this change set to stack %s? [y/N] ", cs.StackName))
 		if err != nil || !ok {
 			derr := d.Discard(context.WithoutCancel(ctx), cs)

@@ -201,10 +201,14 @@ func TestDeployMotoFlow(t *testing.T) {
 		t.Fatalf("artifacts: %v %v", objs, err)
 	}
 
+	// With -o json the prompt still shows the change set (on stderr).
 	d.interactive = true
-	code, _, stderr = d.run("n\n", "--resolve-s3")
+	code, stdout, stderr = d.run("n\n", "--resolve-s3", "-o", "json")
 	if code != ExitError || !strings.Contains(stderr, "Deploy this change set to stack otlpfwd? [y/N]") || !strings.Contains(stderr, "not deployed: the change set was declined and deleted") {
 		t.Fatalf("declined: exit %d\n%s", code, stderr)
+	}
+	if plan, _, _ := strings.Cut(stderr, "Deploy this change set"); !strings.Contains(plan, "Add     RawStream") || !strings.Contains(plan, "(CREATE) for stack otlpfwd") || stdout != "" {
+		t.Fatalf("declined with -o json: the prompt came without the change set, or stdout has %q:\n%s", stdout, stderr)
 	}
 	if d.stackExists("otlpfwd") || d.changeSets("otlpfwd") != 0 {
 		t.Fatal("declining left a stack or a change set")

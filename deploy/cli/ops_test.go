@@ -171,10 +171,16 @@ func TestOpsMoto(t *testing.T) {
 		}
 		d.interactive = true
 		code, stdout, stderr = d.ops("n\n", "subscribe", "/aws/lambda/*")
-		d.interactive = false
 		if code != ExitError || !strings.Contains(stderr, "Make these 2 changes? [y/N]") || !strings.Contains(stderr, "declined: nothing was changed") {
 			t.Fatalf("declined: exit %d\n%s%s", code, stdout, stderr)
 		}
+		// With -o json the plan goes to stderr before the prompt.
+		code, stdout, stderr = d.ops("n\n", "subscribe", "/aws/lambda/*", "-o", "json")
+		plan, _, _ := strings.Cut(stderr, "Make these 2 changes?")
+		if code != ExitError || !strings.Contains(plan, "create  /aws/lambda/app-a") || !strings.Contains(plan, "create  /aws/lambda/app-b") || !strings.Contains(plan, "skip    /aws/lambda/otlpfwd-ingest") {
+			t.Fatalf("declined with -o json: exit %d, the prompt came without the plan:\n%s", code, stderr)
+		}
+		d.interactive = false
 		code, stdout, _ = d.ops("", "subscriptions", "-o", "json")
 		var subs subscriptionsResult
 		if code != ExitOK || json.Unmarshal([]byte(stdout), &subs) != nil || len(subs.Subscriptions) != 0 || !strings.Contains(subs.Note, "account policy not read") {

@@ -277,12 +277,12 @@ func runSubscribe(ctx context.Context, f subscribeFlags, args []string, std IO, 
 		DestinationArn: t.DestinationArn, RoleArn: t.RoleArn, FilterName: t.FilterName,
 		FilterPattern: orDefault(t.FilterPattern, subscribe.DefaultFilterPattern), Distribution: orDefault(string(t.Distribution), string(types.DistributionByLogStream)), OwnLogGroups: t.OwnLogGroups,
 	}}
-	if f.stack.output == "table" {
-		fmt.Fprintf(std.Out, "Subscription filter %q -> %s\n  pattern %s, distribution %s, role %s\n",
+	show := func(w io.Writer) {
+		fmt.Fprintf(w, "Subscription filter %q -> %s\n  pattern %s, distribution %s, role %s\n",
 			res.Target.FilterName, res.Target.DestinationArn, res.Target.FilterPattern, res.Target.Distribution, res.Target.RoleArn)
-		printChanges(std.Out, plan)
+		printChanges(w, plan)
 	}
-	return finishChanges(ctx, f, std, &res, notFound, "subscribe", func() error { return m.Apply(ctx, plan, t) })
+	return finishChanges(ctx, f, std, &res, notFound, "subscribe", show, func() error { return m.Apply(ctx, plan, t) })
 }
 
 func runUnsubscribe(ctx context.Context, f subscribeFlags, args []string, std IO, deps opsDeps) error {
@@ -316,15 +316,17 @@ func runUnsubscribe(ctx context.Context, f subscribeFlags, args []string, std IO
 		return err
 	}
 	res := subscribeResult{DryRun: f.confirm.dryRun, Changes: plan, Target: &subscribeTarget{DestinationArn: dest}}
-	if f.stack.output == "table" {
-		fmt.Fprintf(std.Out, "Subscription filters that send to %s\n", dest)
-		printChanges(std.Out, plan)
+	show := func(w io.Writer) {
+		fmt.Fprintf(w, "Subscription filters that send to %s\n", dest)
+		printChanges(w, plan)
 	}
-	return finishChanges(ctx, f, std, &res, notFound, "unsubscribe", func() error { return m.Apply(ctx, plan, subscribe.Target{}) })
+	return finishChanges(ctx, f, std, &res, notFound, "unsubscribe", show, func() error { return m.Apply(ctx, plan, subscribe.Target{}) })
 }
 
-// finishChanges asks, applies and reports a plan.
-func finishChanges(ctx context.Context, f subscribeFlags, std IO, res *subscribeResult, notFound error, verb string, apply func() error) error {
+// finishChanges shows, asks, applies and reports a plan. show writes the
+// plan: to stdout as the table result, and to stderr before a prompt
+// whatever the output format (with -o json, stdout holds only the result).
+func finishChanges(ctx context.Context, f subscribeFlags, std IO, res *subscribeResult, notFound error, verb string, show func(io.Writer), apply func() error) error {
 	if notFound != nil {
 		res.NotFound = notFound.Error()
 	}
@@ -335,6 +337,9 @@ func finishChanges(ctx context.Context, f subscribeFlags, std IO, res *subscribe
 		}
 	}
 	table := f.stack.output == "table"
+	if table {
+		show(std.Out)
+	}
 	switch {
 	case f.confirm.dryRun:
 		if table {
@@ -348,6 +353,9 @@ func finishChanges(ctx context.Context, f subscribeFlags, std IO, res *subscribe
 		q := fmt.Sprintf("Make these %d changes?", mutates)
 		if mutates == 1 {
 			q = "Make this change?"
+		}
+		if !table && !f.confirm.yes {
+			show(std.Err)
 		}
 		if err := f.confirm.ask(ctx, std, q); err != nil {
 			return err
@@ -438,21 +446,27 @@ func runAccountPolicy(ctx context.Context, f subscribeFlags, env *opsEnv, api su
 	}
 	res := subscribeResult{DryRun: f.confirm.dryRun, AccountPolicy: &c, Changes: []subscribe.Change{}}
 	table := f.stack.output == "table"
-	if table {
-		fmt.Fprintf(std.Out, "Account policy %s: %s\n", c.Policy.Name, c.Action)
+	show := func(w io.Writer) {
+		fmt.Fprintf(w, "Account policy %s: %s\n", c.Policy.Name, c.Action)
 		if c.Action != subscribe.Delete {
-			fmt.Fprintf(std.Out, "  destination %s\n  role %s\n  pattern %s, distribution %s\n  selection %s\n",
+			fmt.Fprintf(w, "  destination %s\n  role %s\n  pattern %s, distribution %s\n  selection %s\n",
 				c.Policy.Document.DestinationArn, c.Policy.Document.RoleArn, c.Policy.Document.FilterPattern, c.Policy.Document.Distribution, c.Policy.SelectionCriteria)
 		}
 		if c.Reason != "" {
-			fmt.Fprintf(std.Out, "  %s\n", c.Reason)
+			fmt.Fprintf(w, "  %s\n", c.Reason)
 		}
 		if c.Action == subscribe.Create {
-			fmt.Fprintln(std.Out, "  Log groups subscribed one by one would then deliver every event twice: list them with otlpfwd subscriptions, remove them with otlpfwd unsubscribe --all.")
+			fmt.Fprintln(w, "  Log groups subscribed one by one would then deliver every event twice: list them with otlpfwd subscriptions, remove them with otlpfwd unsubscribe --all.")
 		}
+	}
+	if table {
+		show(std.Out)
 	}
 	mutates := c.Action == subscribe.Create || c.Action == subscribe.Update || c.Action == subscribe.Delete
 	if mutates && !f.confirm.dryRun {
+		if !table && !f.confirm.yes {
+			show(std.Err)
+		}
 		q := fmt.Sprintf("%s the account-level policy %s? It applies to every log group of the account in %s.", c.Action, c.Policy.Name, env.cfg.Region)
 		if err := f.confirm.ask(ctx, std, strings.ToUpper(q[:1])+q[1:]); err != nil {
 			return err
