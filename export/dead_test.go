@@ -3,7 +3,12 @@ package export
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/otlpfwd/otlpfwd/shared/dlq"
 	"github.com/otlpfwd/otlpfwd/shared/otlp"
@@ -58,5 +63,46 @@ func TestMergeErrorDeadLettersEachItemOnce(t *testing.T) {
 				t.Fatalf("permanent letter holds %x (%d items), want the unmergeable item", raw, m.Items)
 			}
 		}
+	}
+}
+
+// A collector answers 503, then holds the retry until the deadline margin
+// cuts it short: the dead letter carries the 503 and its message, the
+// collector's last real answer, not the timeout of the cut attempt.
+func TestDeadLetterKeepsCollectorAnswerWhenRetryIsCut(t *testing.T) {
+	col := newCollector(t)
+	var n atomic.Int32
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done) })
+	col.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if n.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("collector overloaded: queue is full"))
+			return
+		}
+		select {
+		case <-r.Context().Done():
+		case <-done:
+		}
+	})
+	ps := payloads(t, "envelope/v0.17.3-gzip1.jsonl")
+	hs := newHarness(t, table(t, coll("c", col.URL)), Options{Margin: 300 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 1200*time.Millisecond)
+	defer cancel()
+	resp, st, err := hs.h.Process(ctx, event(t, []string{"c"}, ps))
+	if err != nil || len(resp.BatchItemFailures) != 0 || ctx.Err() != nil {
+		t.Fatalf("err %v failures %v, deadline passed %v", err, resp.BatchItemFailures, ctx.Err() != nil)
+	}
+	checkAccounted(t, st, 0)
+	msgs := hs.deadLetters(t)
+	if len(msgs) != 1 {
+		t.Fatalf("%d dead letters, want 1", len(msgs))
+	}
+	m := msgs[0]
+	if m.Reason != dlq.RetriesExhausted || m.Status != 503 || m.BodyExcerpt != "collector overloaded: queue is full" || m.Attempts != 2 ||
+		!strings.Contains(m.Error, "503") {
+		t.Fatalf("dead letter reason %s status %d excerpt %q attempts %d error %q; want the 503 and its message after 2 attempts",
+			m.Reason, m.Status, m.BodyExcerpt, m.Attempts, m.Error)
 	}
 }
