@@ -2,7 +2,9 @@ package exporter
 
 import (
 	"math"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
@@ -18,9 +20,25 @@ func keyValues(kvs []attribute.KeyValue) []*cpb.KeyValue {
 	}
 	out := make([]*cpb.KeyValue, len(kvs))
 	for i, kv := range kvs {
-		out[i] = &cpb.KeyValue{Key: string(kv.Key), Value: anyValue(kv.Value)}
+		out[i] = keyValue(kv)
 	}
 	return out
+}
+
+func keyValue(kv attribute.KeyValue) *cpb.KeyValue {
+	return &cpb.KeyValue{Key: validUTF8(string(kv.Key)), Value: anyValue(kv.Value)}
+}
+
+// validUTF8 returns s with each run of invalid UTF-8 replaced by U+FFFD.
+// proto.Marshal refuses a string field that is not UTF-8, so one bad
+// string from an application would otherwise lose the whole batch. Every
+// string put in a request goes through here; valid ones (nearly all) are
+// returned as they are, without copying.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 // setValues converts an attribute set (sorted by key) to OTLP.
@@ -42,7 +60,7 @@ func anyValue(v attribute.Value) *cpb.AnyValue {
 	case attribute.FLOAT64:
 		return &cpb.AnyValue{Value: &cpb.AnyValue_DoubleValue{DoubleValue: v.AsFloat64()}}
 	case attribute.STRING:
-		return &cpb.AnyValue{Value: &cpb.AnyValue_StringValue{StringValue: v.AsString()}}
+		return &cpb.AnyValue{Value: &cpb.AnyValue_StringValue{StringValue: validUTF8(v.AsString())}}
 	case attribute.BYTESLICE:
 		return &cpb.AnyValue{Value: &cpb.AnyValue_BytesValue{BytesValue: v.AsByteSlice()}}
 	case attribute.BOOLSLICE:
@@ -59,7 +77,7 @@ func anyValue(v attribute.Value) *cpb.AnyValue {
 		})
 	case attribute.STRINGSLICE:
 		return array(v.AsStringSlice(), func(s string) *cpb.AnyValue {
-			return &cpb.AnyValue{Value: &cpb.AnyValue_StringValue{StringValue: s}}
+			return &cpb.AnyValue{Value: &cpb.AnyValue_StringValue{StringValue: validUTF8(s)}}
 		})
 	case attribute.SLICE:
 		return array(v.AsSlice(), anyValue)
@@ -89,7 +107,7 @@ func resourceProto(r *resource.Resource) *rpb.Resource {
 // scopeProto converts an instrumentation scope (its schema URL goes on
 // the Scope{Spans,Metrics,Logs}).
 func scopeProto(s instrumentation.Scope) *cpb.InstrumentationScope {
-	return &cpb.InstrumentationScope{Name: s.Name, Version: s.Version, Attributes: setValues(&s.Attributes)}
+	return &cpb.InstrumentationScope{Name: validUTF8(s.Name), Version: validUTF8(s.Version), Attributes: setValues(&s.Attributes)}
 }
 
 // unixNano is t in nanoseconds since the epoch; 0 for the zero time and

@@ -15,7 +15,7 @@ import (
 )
 
 // Logs is an sdk/log Exporter that writes each batch as one envelope line
-// with the endpoint http://localhost:4318/v1/logs. It is safe for
+// (several over the line cap) with the endpoint http://localhost:4318/v1/logs. It is safe for
 // concurrent use.
 type Logs struct{ c *core }
 
@@ -33,7 +33,8 @@ func NewLogs(o Options) (*Logs, error) {
 	return &Logs{c: c}, nil
 }
 
-// Export writes records as one line; no records writes nothing but
+// Export writes records as one line, or several over the line cap
+// (Options.MaxLineBytes); no records writes nothing but
 // touches a named pipe. After Shutdown it returns
 // sdklog.ErrExporterShutdown. It does not retain or modify records.
 func (e *Logs) Export(ctx context.Context, records []sdklog.Record) error {
@@ -71,7 +72,7 @@ func logsRequest(records []sdklog.Record) (*collogspb.ExportLogsServiceRequest, 
 		rk := res.Equivalent()
 		rl := resources[rk]
 		if rl == nil {
-			rl = &logspb.ResourceLogs{Resource: resourceProto(res), SchemaUrl: res.SchemaURL()}
+			rl = &logspb.ResourceLogs{Resource: resourceProto(res), SchemaUrl: validUTF8(res.SchemaURL())}
 			resources[rk] = rl
 			req.ResourceLogs = append(req.ResourceLogs, rl)
 		}
@@ -79,7 +80,7 @@ func logsRequest(records []sdklog.Record) (*collogspb.ExportLogsServiceRequest, 
 		sk := scopeKey{rk, sc}
 		sl := scopes[sk]
 		if sl == nil {
-			sl = &logspb.ScopeLogs{Scope: scopeProto(sc), SchemaUrl: sc.SchemaURL}
+			sl = &logspb.ScopeLogs{Scope: scopeProto(sc), SchemaUrl: validUTF8(sc.SchemaURL)}
 			scopes[sk] = sl
 			rl.ScopeLogs = append(rl.ScopeLogs, sl)
 		}
@@ -93,8 +94,8 @@ func logRecord(r *sdklog.Record) *logspb.LogRecord {
 		TimeUnixNano:           unixNano(r.Timestamp()),
 		ObservedTimeUnixNano:   unixNano(r.ObservedTimestamp()),
 		SeverityNumber:         severity(r.Severity()),
-		SeverityText:           r.SeverityText(),
-		EventName:              r.EventName(),
+		SeverityText:           validUTF8(r.SeverityText()),
+		EventName:              validUTF8(r.EventName()),
 		DroppedAttributesCount: clampUint32(r.DroppedAttributes()),
 		Flags:                  uint32(r.TraceFlags()),
 	}
@@ -104,7 +105,7 @@ func logRecord(r *sdklog.Record) *logspb.LogRecord {
 	if n := r.AttributesLen(); n > 0 {
 		out.Attributes = make([]*cpb.KeyValue, 0, n)
 		r.WalkAttributes(func(kv attribute.KeyValue) bool {
-			out.Attributes = append(out.Attributes, &cpb.KeyValue{Key: string(kv.Key), Value: anyValue(kv.Value)})
+			out.Attributes = append(out.Attributes, keyValue(kv))
 			return true
 		})
 	}

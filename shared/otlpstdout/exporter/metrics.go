@@ -14,7 +14,7 @@ import (
 )
 
 // Metrics is an sdk/metric Exporter that writes each collection as one
-// envelope line with the endpoint http://localhost:4318/v1/metrics. It is
+// envelope line (several over the line cap) with the endpoint http://localhost:4318/v1/metrics. It is
 // safe for concurrent use.
 type Metrics struct {
 	c           *core
@@ -49,7 +49,8 @@ func (e *Metrics) Aggregation(k metric.InstrumentKind) metric.Aggregation {
 	return e.aggregation(k)
 }
 
-// Export writes rm as one line; a collection without metrics writes
+// Export writes rm as one line, or several over the line cap
+// (Options.MaxLineBytes); a collection without metrics writes
 // nothing but touches a named pipe. A metric of an unknown aggregation or
 // temporality is left out and reported in the error, the rest is written.
 // After Shutdown it returns metric.ErrExporterShutdown. rm is not
@@ -80,7 +81,7 @@ func metricsRequest(rm *metricdata.ResourceMetrics) (*colmetricspb.ExportMetrics
 	if rm == nil {
 		return req, 0, nil
 	}
-	rs := &mpb.ResourceMetrics{Resource: resourceProto(rm.Resource), SchemaUrl: rm.Resource.SchemaURL()}
+	rs := &mpb.ResourceMetrics{Resource: resourceProto(rm.Resource), SchemaUrl: validUTF8(rm.Resource.SchemaURL())}
 	var (
 		n    int
 		errs []error
@@ -89,7 +90,7 @@ func metricsRequest(rm *metricdata.ResourceMetrics) (*colmetricspb.ExportMetrics
 		if len(sm.Metrics) == 0 {
 			continue
 		}
-		ss := &mpb.ScopeMetrics{Scope: scopeProto(sm.Scope), SchemaUrl: sm.Scope.SchemaURL}
+		ss := &mpb.ScopeMetrics{Scope: scopeProto(sm.Scope), SchemaUrl: validUTF8(sm.Scope.SchemaURL)}
 		for _, m := range sm.Metrics {
 			pm, err := metricProto(m)
 			if err != nil {
@@ -110,7 +111,7 @@ func metricsRequest(rm *metricdata.ResourceMetrics) (*colmetricspb.ExportMetrics
 }
 
 func metricProto(m metricdata.Metrics) (*mpb.Metric, error) {
-	out := &mpb.Metric{Name: m.Name, Description: m.Description, Unit: m.Unit}
+	out := &mpb.Metric{Name: validUTF8(m.Name), Description: validUTF8(m.Description), Unit: validUTF8(m.Unit)}
 	var err error
 	switch a := m.Data.(type) {
 	case metricdata.Gauge[int64]:

@@ -18,7 +18,8 @@ import (
 
 // Environment variables read by the constructors. The names are the
 // reference exporters'; the per-signal header variables and the metric
-// variables are the OpenTelemetry specification's.
+// variables are the OpenTelemetry specification's; EnvMaxLineBytes is this
+// package's own, named like the reference's.
 const (
 	EnvServiceName        = "OTEL_SERVICE_NAME"
 	EnvLambdaFunctionName = "AWS_LAMBDA_FUNCTION_NAME"
@@ -29,6 +30,7 @@ const (
 	EnvCompressionLevel   = "OTLP_STDOUT_SPAN_EXPORTER_COMPRESSION_LEVEL"
 	EnvLogLevel           = "OTLP_STDOUT_SPAN_EXPORTER_LOG_LEVEL"
 	EnvOutputType         = "OTLP_STDOUT_SPAN_EXPORTER_OUTPUT_TYPE"
+	EnvMaxLineBytes       = "OTLP_STDOUT_SPAN_EXPORTER_MAX_LINE_BYTES"
 	EnvTemporality        = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"
 	EnvHistogram          = "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION"
 )
@@ -56,6 +58,16 @@ const (
 	OutputPipe   Output = "pipe"
 )
 
+// DefaultMaxLineBytes is the default Options.MaxLineBytes, 200 KiB. AWS
+// Lambda cuts stdout into CloudWatch Logs events of at most 256 KiB, and a
+// line cut in pieces cannot be decoded; the rest leaves room for Lambda's
+// JSON log format, which wraps each line in an object.
+const DefaultMaxLineBytes = 200 << 10
+
+// NoLineLimit, as Options.MaxLineBytes, writes every export as one line
+// whatever its length, as the reference does.
+const NoLineLimit = -1
+
 // GzipStored, as Options.GzipLevel, writes gzip level 0 (stored blocks, no
 // compression).
 const GzipStored = -1
@@ -81,6 +93,14 @@ type Options struct {
 	Output Output
 	// PipePath is the named pipe for OutputPipe; "" means DefaultPipePath.
 	PipePath string
+	// MaxLineBytes caps the length of a line, newline included: an export
+	// whose line would be longer is split between resources, scopes and
+	// items into several requests, one line each, within the cap. An item
+	// (span, log record, metric) too long for a line of its own is still
+	// written, alone on a longer line, with a warning: a line that may be
+	// cut beats data surely dropped. 0 means DefaultMaxLineBytes;
+	// NoLineLimit means no cap.
+	MaxLineBytes int
 	// Writer, when set, receives every line instead of stdout or the pipe
 	// (OTLP_STDOUT_SPAN_EXPORTER_OUTPUT_TYPE is then ignored). It is written
 	// one whole line per Write, under the package's lock.
@@ -89,8 +109,8 @@ type Options struct {
 	// otlpstdout.FormatVersion, the reference's version whose format this
 	// package writes.
 	Version string
-	// Logger receives warnings (pipe missing, falling back to stdout); nil
-	// means slog.Default().
+	// Logger receives warnings (pipe missing, falling back to stdout; an
+	// item too long for a line); nil means slog.Default().
 	Logger *slog.Logger
 	// Getenv reads the environment; nil means os.Getenv.
 	Getenv func(string) string
@@ -108,7 +128,9 @@ type config struct {
 	signal      otlp.Signal
 	meta        otlpstdout.Meta
 	gzip        int
+	maxLine     int // 0: no cap
 	out         sink
+	log         *slog.Logger
 	temporality metric.TemporalitySelector
 	aggregation metric.AggregationSelector
 }
@@ -124,7 +146,7 @@ func newConfig(sig otlp.Signal, o Options, stdout io.Writer) (config, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	c := config{signal: sig, temporality: o.Temporality, aggregation: o.Aggregation}
+	c := config{signal: sig, temporality: o.Temporality, aggregation: o.Aggregation, log: log}
 	var errs []error
 
 	c.meta.Version = o.Version
@@ -167,6 +189,24 @@ func newConfig(sig otlp.Signal, o Options, stdout io.Writer) (config, error) {
 			errs = append(errs, fmt.Errorf("%s: %w", EnvLogLevel, err))
 		}
 		c.meta.Level = string(l)
+	}
+
+	c.maxLine = DefaultMaxLineBytes
+	switch {
+	case o.MaxLineBytes == NoLineLimit:
+		c.maxLine = 0
+	case o.MaxLineBytes > 0:
+		c.maxLine = o.MaxLineBytes
+	case o.MaxLineBytes != 0:
+		errs = append(errs, fmt.Errorf("Options.MaxLineBytes %d: want a positive length, or NoLineLimit", o.MaxLineBytes))
+	}
+	if v := getenv(EnvMaxLineBytes); v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a length in bytes, or 0 for no cap", EnvMaxLineBytes, v))
+		} else {
+			c.maxLine = n
+		}
 	}
 
 	output := o.Output

@@ -103,13 +103,15 @@ func TestConfigOutput(t *testing.T) {
 // reported at once.
 func TestConfigErrorsListEveryProblem(t *testing.T) {
 	o := Options{
-		GzipLevel: 12,
-		Level:     "loud",
-		Output:    "file",
+		GzipLevel:    12,
+		Level:        "loud",
+		Output:       "file",
+		MaxLineBytes: -5,
 		Getenv: env(
 			EnvCompressionLevel, "6x",
 			EnvLogLevel, "verbose",
 			EnvOutputType, "socket",
+			EnvMaxLineBytes, "200k",
 			EnvHeaders, "no-equals",
 			EnvTemporality, "sometimes",
 			EnvHistogram, "linear",
@@ -122,13 +124,14 @@ func TestConfigErrorsListEveryProblem(t *testing.T) {
 	for _, want := range []string{
 		"Options.GzipLevel 12", "Options.Level", `"loud"`, EnvCompressionLevel, `"6x"`, EnvLogLevel, `"verbose"`,
 		EnvOutputType, `"socket"`, EnvHeaders, EnvTemporality, EnvHistogram,
+		"Options.MaxLineBytes -5", EnvMaxLineBytes, `"200k"`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s:\n%v", want, err)
 		}
 	}
 	// The metric variables concern the metric exporter only.
-	o.GzipLevel, o.Level, o.Output = 0, "", ""
+	o.GzipLevel, o.Level, o.Output, o.MaxLineBytes = 0, "", "", 0
 	o.Getenv = env(EnvTemporality, "sometimes")
 	if _, err := NewSpans(o); err != nil {
 		t.Fatalf("span exporter read a metric variable: %v", err)

@@ -15,7 +15,7 @@ import (
 )
 
 // Spans is a trace.SpanExporter that writes each batch as one envelope
-// line with the endpoint http://localhost:4318/v1/traces. It is safe for
+// line (several over the line cap) with the endpoint http://localhost:4318/v1/traces. It is safe for
 // concurrent use.
 type Spans struct{ c *core }
 
@@ -32,7 +32,8 @@ func NewSpans(o Options) (*Spans, error) {
 	return &Spans{c: c}, nil
 }
 
-// ExportSpans writes spans as one line. An empty batch writes nothing but,
+// ExportSpans writes spans as one line, or several over the line cap
+// (Options.MaxLineBytes). An empty batch writes nothing but,
 // with pipe output, opens and closes the pipe (the reference's "pipe
 // touch", which tells the reader the flush is complete). After Shutdown it
 // returns ErrShutdown.
@@ -77,7 +78,7 @@ func traceRequest(spans []sdktrace.ReadOnlySpan) (*coltracepb.ExportTraceService
 		rk := res.Equivalent()
 		rs := resources[rk]
 		if rs == nil {
-			rs = &tracepb.ResourceSpans{Resource: resourceProto(res), SchemaUrl: res.SchemaURL()}
+			rs = &tracepb.ResourceSpans{Resource: resourceProto(res), SchemaUrl: validUTF8(res.SchemaURL())}
 			resources[rk] = rs
 			req.ResourceSpans = append(req.ResourceSpans, rs)
 		}
@@ -85,7 +86,7 @@ func traceRequest(spans []sdktrace.ReadOnlySpan) (*coltracepb.ExportTraceService
 		sk := scopeKey{rk, sc}
 		ss := scopes[sk]
 		if ss == nil {
-			ss = &tracepb.ScopeSpans{Scope: scopeProto(sc), SchemaUrl: sc.SchemaURL}
+			ss = &tracepb.ScopeSpans{Scope: scopeProto(sc), SchemaUrl: validUTF8(sc.SchemaURL)}
 			scopes[sk] = ss
 			rs.ScopeSpans = append(rs.ScopeSpans, ss)
 		}
@@ -102,8 +103,8 @@ func spanProto(sd sdktrace.ReadOnlySpan) *tracepb.Span {
 	s := &tracepb.Span{
 		TraceId:                tid[:],
 		SpanId:                 sid[:],
-		TraceState:             sc.TraceState().String(),
-		Name:                   sd.Name(),
+		TraceState:             validUTF8(sc.TraceState().String()),
+		Name:                   validUTF8(sd.Name()),
 		Kind:                   spanKind(sd.SpanKind()),
 		StartTimeUnixNano:      unixNano(sd.StartTime()),
 		EndTimeUnixNano:        unixNano(sd.EndTime()),
@@ -113,7 +114,7 @@ func spanProto(sd sdktrace.ReadOnlySpan) *tracepb.Span {
 		DroppedEventsCount:     clampUint32(sd.DroppedEvents()),
 		Links:                  links(sd.Links()),
 		DroppedLinksCount:      clampUint32(sd.DroppedLinks()),
-		Status:                 &tracepb.Status{Code: statusCode(st.Code), Message: st.Description},
+		Status:                 &tracepb.Status{Code: statusCode(st.Code), Message: validUTF8(st.Description)},
 	}
 	parent := sd.Parent()
 	if psid := parent.SpanID(); psid.IsValid() {
@@ -140,7 +141,7 @@ func events(es []sdktrace.Event) []*tracepb.Span_Event {
 	out := make([]*tracepb.Span_Event, len(es))
 	for i, e := range es {
 		out[i] = &tracepb.Span_Event{
-			Name:                   e.Name,
+			Name:                   validUTF8(e.Name),
 			TimeUnixNano:           unixNano(e.Time),
 			Attributes:             keyValues(e.Attributes),
 			DroppedAttributesCount: clampUint32(e.DroppedAttributeCount),
@@ -159,7 +160,7 @@ func links(ls []sdktrace.Link) []*tracepb.Span_Link {
 		out[i] = &tracepb.Span_Link{
 			TraceId:                tid[:],
 			SpanId:                 sid[:],
-			TraceState:             l.SpanContext.TraceState().String(),
+			TraceState:             validUTF8(l.SpanContext.TraceState().String()),
 			Attributes:             keyValues(l.Attributes),
 			DroppedAttributesCount: clampUint32(l.DroppedAttributeCount),
 			Flags:                  spanFlags(l.SpanContext.TraceFlags(), l.SpanContext.IsRemote()),
