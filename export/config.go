@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"time"
 
@@ -54,6 +55,9 @@ func FromEnv(ctx context.Context, getenv func(string) string, out io.Writer) (*H
 	}
 	routes := setup.Routes(cfg, env, logger)
 	allowInsecure := env.Bool(EnvAllowInsecureTLS)
+	if n := opts.DLQMaxMessageBytes; n > MaxDLQMessageBytes {
+		env.Fail(fmt.Errorf("%s=%d: want at most %d (1 MiB), the largest message SQS accepts", EnvDLQMaxMessageSize, n, MaxDLQMessageBytes))
+	}
 	if err := env.Err(); err != nil {
 		return nil, err
 	}

@@ -35,6 +35,9 @@ type DeadLetters interface {
 const (
 	DefaultMaxInFlight = 4
 	DefaultMargin      = 3 * time.Second
+	// MaxDLQMessageBytes is the largest DLQ message: SQS's maximum
+	// message size, 1 MiB.
+	MaxDLQMessageBytes = 1 << 20
 )
 
 // Options tunes a Handler. The zero value of each field gives the default
@@ -49,7 +52,8 @@ type Options struct {
 	// Retry is the backoff policy; its Margin is replaced by Options.Margin.
 	// The zero value takes otlphttp's defaults.
 	Retry otlphttp.RetryPolicy
-	// DLQMaxMessageBytes bounds one DLQ message. Default 256 KiB.
+	// DLQMaxMessageBytes bounds one DLQ message. Default 256 KiB; at most
+	// MaxDLQMessageBytes (1 MiB).
 	DLQMaxMessageBytes int
 	// Breaker tunes the per-collector circuit breaker.
 	Breaker BreakerOptions
@@ -93,6 +97,9 @@ func New(routes Routes, send Sender, dlq DeadLetters, opts Options) (*Handler, e
 	}
 	if dlq == nil {
 		errs = append(errs, errors.New("export: no dead-letter queue"))
+	}
+	if opts.DLQMaxMessageBytes > MaxDLQMessageBytes {
+		errs = append(errs, fmt.Errorf("export: DLQ message size %d is above %d (1 MiB), the largest message SQS accepts", opts.DLQMaxMessageBytes, MaxDLQMessageBytes))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
