@@ -165,6 +165,12 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 			return nil, err
 		}
 		endpoint = p.Moto.URL()
+		// A new moto has new streams with the same ARNs and sequence
+		// numbers that start over: a previous run's checkpoints (same
+		// --dir) would skip this run's records.
+		if err := discardCheckpoints(cfg.Dir, cfg.Progress); err != nil {
+			return nil, err
+		}
 	}
 	if p.AWS, err = NewAWS(ctx, endpoint, cfg.Region); err != nil {
 		return nil, err
@@ -345,8 +351,30 @@ func (p *Pipeline) tail(path string) {
 	}()
 }
 
+// checkpointFile is where a mapping keeps its checkpoints, so that
+// RestartMappings resumes.
+func checkpointFile(dir, function string) string {
+	return filepath.Join(dir, "checkpoints-"+function+".json")
+}
+
+// discardCheckpoints removes the checkpoint files a previous run left in
+// dir: they belong to streams that no longer exist.
+func discardCheckpoints(dir string, progress io.Writer) error {
+	for _, function := range []string{"ingest", "export"} {
+		path := checkpointFile(dir, function)
+		err := os.Remove(path)
+		switch {
+		case err == nil:
+			fmt.Fprintf(progress, "removed %s: it holds a previous run's positions in streams that moto no longer has\n", path)
+		case !errors.Is(err, os.ErrNotExist):
+			return fmt.Errorf("remove the previous run's checkpoints: %w (delete %s, or use another --dir)", err, path)
+		}
+	}
+	return nil
+}
+
 func (p *Pipeline) mapping(streamARN, function string, inv esm.Invoker) (*esm.Mapping, error) {
-	ckpt, err := esm.OpenFileCheckpoints(filepath.Join(p.cfg.Dir, "checkpoints-"+function+".json"))
+	ckpt, err := esm.OpenFileCheckpoints(checkpointFile(p.cfg.Dir, function))
 	if err != nil {
 		return nil, err
 	}

@@ -29,4 +29,16 @@ func TestRunInProcess(t *testing.T) {
 		b, _ := os.ReadFile(dir + "/functions/esm-ingest.log")
 		t.Fatalf("summary %+v\nesm log:\n%s", s, b)
 	}
+	// Again in the same work directory (otlpfwd local --dir D twice): a
+	// new moto has the same stream ARNs and sequence numbers starting
+	// over, so the first run's checkpoints must not be resumed.
+	s, err = Run(ctx, RunOptions{Config: Config{Dir: dir, InProcess: true},
+		Load: loadtest.Config{Duration: 2 * time.Second, Rate: 300, Signals: []otlp.Signal{otlp.Traces}},
+		Out:  testOutput(t), DrainTimeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Written == 0 || s.Delivered != s.Written || s.Missing != 0 {
+		t.Fatalf("second run in the same directory: summary %+v", s)
+	}
 }
