@@ -43,13 +43,22 @@ func build(c *route.Collector, g *group) ([]request, []badItem, error) {
 // inflated first, gzip members included: one that does not inflate (a bad
 // checksum, a truncated member) is returned as bad, to be dead-lettered
 // alone, rather than make the collector refuse the whole request; and the
-// size counted is the true one, not the record's word for it.
+// size counted is the true one, not the record's word for it. An item
+// larger than the limit on its own is split (otlp.Split) and its parts
+// gzipped anew: sent whole, it would be refused every time.
 func buildPassthrough(c *route.Collector, g *group) ([]request, []badItem, error) {
 	var out []request
 	var cur request
 	var bad []badItem
 	var scratch []byte
 	size := 0
+	// room makes room for n more inflated bytes in the current request.
+	room := func(n int) {
+		if len(cur.body) > 0 && size+n > c.MaxRequestBytes {
+			out = append(out, cur)
+			cur, size = request{}, 0
+		}
+	}
 	for _, e := range g.entries {
 		it := e.item
 		raw, err := inflateInto(scratch[:0], it)
@@ -60,10 +69,16 @@ func buildPassthrough(c *route.Collector, g *group) ([]request, []badItem, error
 		if it.Encoding != record.Identity {
 			scratch = raw
 		}
-		if len(cur.body) > 0 && size+len(raw) > c.MaxRequestBytes {
-			out = append(out, cur)
-			cur, size = request{}, 0
+		if parts := splitItem(g.signal, raw, it.Items, c.MaxRequestBytes); parts != nil {
+			for _, p := range parts {
+				room(len(p.Data))
+				cur.body = compress.Gzip(cur.body, p.Data, compress.DefaultLevel)
+				cur.items += p.Items
+				size += len(p.Data)
+			}
+			continue
 		}
+		room(len(raw))
 		if it.Encoding == record.Gzip {
 			cur.body = append(cur.body, it.Payload...)
 		} else {
@@ -76,6 +91,30 @@ func buildPassthrough(c *route.Collector, g *group) ([]request, []badItem, error
 		out = append(out, cur)
 	}
 	return out, bad, nil
+}
+
+// splitItem splits one inflated item larger than maxBytes into parts that
+// fit. It returns nil when the item fits, or cannot be split (one span
+// larger than the limit, or not a request Split can read): it is then sent
+// whole, and the collector's answer decides. Parts whose items do not add
+// up to the record's count are not used either, so that the batch's
+// counters still add up.
+func splitItem(sig otlp.Signal, raw []byte, items, maxBytes int) []otlp.Batch {
+	if maxBytes <= 0 || len(raw) <= maxBytes {
+		return nil
+	}
+	parts, err := otlp.Split(sig, raw, maxBytes)
+	if err != nil || len(parts) < 2 {
+		return nil
+	}
+	n := 0
+	for _, p := range parts {
+		n += p.Items
+	}
+	if n != items {
+		return nil
+	}
+	return parts
 }
 
 // buildMerged inflates every item, adds the AWS resource attributes, merges

@@ -97,3 +97,41 @@ func TestDeadRequestKeepsBodyThatDoesNotInflate(t *testing.T) {
 		t.Fatalf("dead letter %+v holds %q (%v); want undecodable, the body as sent, the status kept", msgs[0], raw, err)
 	}
 }
+
+// A passthrough item larger than max_request_bytes on its own is split
+// into requests within the limit instead of being sent whole, to be
+// refused every time; every span arrives once.
+func TestPassthroughSplitsOversizedItem(t *testing.T) {
+	ps := gzipPayloads(t, "envelope/v0.17.3-multi-service.jsonl", "envelope/v0.17.3-gzip6.jsonl")
+	largest := 0
+	for _, p := range ps {
+		largest = max(largest, p.it.RawSize)
+	}
+	limit := largest / 2 // every item splits; every span (with its resource) fits
+	col := newCollector(t)
+	c := coll("p", col.URL)
+	c.Mode = route.ModePassthrough
+	c.MaxRequestBytes = limit
+	hs := newHarness(t, table(t, c), Options{})
+	resp, st, err := hs.h.Process(context.Background(), event(t, []string{"p"}, ps))
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("err %v failures %v", err, resp.BatchItemFailures)
+	}
+	checkAccounted(t, st, 0)
+	if st.Delivered != st.Items || st.DeadLettered != 0 {
+		t.Fatalf("delivered %d of %d, dead %v", st.Delivered, st.Items, st.DeadReasons)
+	}
+	reqs := col.received()
+	for _, r := range reqs {
+		if len(r.raw) > limit {
+			t.Fatalf("request of %d bytes inflated, above max_request_bytes %d", len(r.raw), limit)
+		}
+	}
+	if len(reqs) <= len(ps) {
+		t.Fatalf("%d requests for %d items each above the limit: not split", len(reqs), len(ps))
+	}
+	want := allIDs(ps, otlp.Traces)
+	if got := col.got(otlp.Traces); !slices.Equal(got, want) {
+		t.Fatalf("collector got %v\nwant %v", got, want)
+	}
+}
