@@ -83,8 +83,11 @@ CollectorSecretPrefix (as the export function reads them), or from
 ` + stackFlagsHelp + `
 
 Exit status: 0 every dead letter chosen was delivered (or, dry run, could
-be), 1 some failed, were skipped, were left by an interruption, or the run
-was declined, 2 wrong flags.`,
+be), 1 some failed, were skipped (undecodable input, messages that are not
+otlpfwd dead letters, incomplete chunk groups: they stay in the queue for you
+to look at), could not be deleted, or the run was declined, 2 wrong flags,
+130 interrupted (Ctrl-C: what was not redriven stays in the queue; run the
+same command again to resume).`,
 		Example: `  # what would happen, without sending or deleting
   otlpfwd dlq redrive --dry-run
 
@@ -232,7 +235,7 @@ func runRedrive(ctx context.Context, f redriveFlags, std IO, deps opsDeps) error
 		left, _ := dlqops.Count(sum.Left)
 		return fmt.Errorf("interrupted: %d dead letters were redriven, %d left in the queue; nothing was lost: run the same command again to resume", sum.Redriven.Messages, left)
 	case !sum.OK():
-		return errors.New("some dead letters were not redriven (see the summary): they are still in the queue")
+		return fmt.Errorf("some dead letters were not redriven (%s; see the summary): they are still in the queue; look at them with otlpfwd dlq inspect --peek N", strings.Join(sum.Problems(), ", "))
 	}
 	return nil
 }

@@ -92,12 +92,27 @@ func Count(gs []Group) (messages, items int) {
 }
 
 // OK reports a run that left nothing for the operator to look at: no
-// failure, no interruption, nothing sent twice.
+// failure, nothing skipped (undecodable input, foreign messages, an
+// incomplete chunk group stay in the queue and need a look), no
+// interruption, nothing sent twice.
 func (s *Summary) OK() bool {
-	f, _ := Count(s.Failed)
-	n, _ := Count(s.NotDeleted)
-	l, _ := Count(s.Left)
-	return f == 0 && n == 0 && l == 0 && !s.Interrupted
+	return len(s.Problems()) == 0 && !s.Interrupted
+}
+
+// Problems names what the run left in the queue for the operator, by
+// outcome, with the number of dead letters: "failed 2", "skipped 1"...
+// Empty when everything chosen was redriven (or, dry run, could be).
+func (s *Summary) Problems() []string {
+	var out []string
+	for _, o := range []struct {
+		name string
+		gs   []Group
+	}{{"failed", s.Failed}, {"skipped", s.Skipped}, {"left", s.Left}, {"sent but not deleted", s.NotDeleted}} {
+		if n, _ := Count(o.gs); n > 0 {
+			out = append(out, fmt.Sprintf("%s %d", o.name, n))
+		}
+	}
+	return out
 }
 
 // tally accumulates a Summary's groups.
