@@ -1,6 +1,9 @@
 package ingest
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -25,6 +28,7 @@ type Stats struct {
 	InProgressSpans int // aws/spans spans not ended yet: skipped, logged again when they end
 	Unrouted        int
 	Undecodable     int
+	HeadersDropped  int // passed headers dropped for exceeding MaxPassedHeaderBytes
 	Routed          int // telemetry x collectors
 	RoutedItems     int
 	OutRecords      int
@@ -51,9 +55,33 @@ type batch struct {
 	tel     []processor.Telemetry
 	pending []pendingTel // mergeable telemetry of the payload being read
 	matches []*route.Collector
+	plans   []plan
+	made    []made
 	buf     []byte
 	records []*events.KinesisEventRecord
 	retry   []bool // source records to report in BatchItemFailures
+}
+
+// plan is the items one collector is to get of one telemetry request.
+type plan struct {
+	c     *route.Collector
+	hdrs  map[string]string
+	items []record.Item
+}
+
+// made is the items made of one telemetry request for one kind of
+// collector (mode and room), shared by every collector of that kind.
+type made struct {
+	keep  bool
+	room  int
+	items []record.Item
+	err   error
+}
+
+// refusal is a collector that cannot take a telemetry request, and why.
+type refusal struct {
+	c   *route.Collector
+	err error
 }
 
 // pendingTel is mergeable telemetry waiting for the end of its payload,
@@ -127,9 +155,9 @@ func (b *batch) add(idx int, rec *events.KinesisEventRecord) {
 
 // flushPending routes the payload's mergeable telemetry, merged: one
 // request per processor, signal and source instead of one per log line.
-// A merged request that cannot be packed (an item larger than a tier-2
-// record) falls back to its parts, so that only the culprit event is
-// dead-lettered.
+// Collectors that cannot take a merged request (an item larger than a
+// tier-2 record) get its parts instead, so that only the culprit event is
+// dead-lettered, and only for them; the others have the merged request.
 func (b *batch) flushPending(idx int, shard, seq string) {
 	if len(b.pending) == 0 {
 		return
@@ -144,61 +172,138 @@ func (b *batch) flushPending(idx int, shard, seq string) {
 			b.routeOrDeadLetter(idx, first, &m.Telemetry, shard, seq)
 			continue
 		}
-		if err := b.route(idx, first, &m.Telemetry, shard, seq); err != nil {
-			for _, i := range m.From {
-				b.routeOrDeadLetter(idx, &b.pending[i].ev, &b.pending[i].tel, shard, seq)
+		cs := b.match(first, &m.Telemetry)
+		if len(cs) == 0 {
+			b.count(&m.Telemetry)
+			b.stats.Unrouted++
+			continue
+		}
+		refused := b.deliver(idx, first, &m.Telemetry, shard, seq, cs)
+		took := len(refused) < len(cs)
+		if took {
+			b.count(&m.Telemetry)
+		}
+		if len(refused) == 0 {
+			continue
+		}
+		only := make([]*route.Collector, len(refused))
+		for i, r := range refused {
+			only[i] = r.c
+		}
+		for _, i := range m.From {
+			p := &b.pending[i]
+			if !took {
+				b.count(&p.tel)
+			}
+			for _, r := range b.deliver(idx, &p.ev, &p.tel, shard, seq, only) {
+				b.undecodable(idx, b.records[idx], p.ev.LogGroup, []byte(p.ev.Message), r.err)
 			}
 		}
 	}
 	clear(b.pending) // drop the references to the payload's requests
 }
 
-// routeOrDeadLetter routes t, dead-lettering ev when t cannot be packed.
+// routeOrDeadLetter routes t to every collector that wants it, and
+// dead-letters ev once for each of them that cannot take t (an item
+// larger than a tier-2 record), naming that collector.
 func (b *batch) routeOrDeadLetter(idx int, ev *processor.Event, t *processor.Telemetry, shard, seq string) {
-	if err := b.route(idx, ev, t, shard, seq); err != nil {
-		b.stats.Telemetry++
-		b.stats.Items += t.Stats.Items
-		b.undecodable(idx, b.records[idx], ev.LogGroup, []byte(ev.Message), err)
+	b.count(t)
+	cs := b.match(ev, t)
+	if len(cs) == 0 {
+		b.stats.Unrouted++
+		return
+	}
+	for _, r := range b.deliver(idx, ev, t, shard, seq, cs) {
+		b.undecodable(idx, b.records[idx], ev.LogGroup, []byte(ev.Message), r.err)
 	}
 }
 
-// route sends one telemetry request to every collector that wants it:
-// plain log records only to the collectors that asked for plain logs,
-// everything else by the collectors' match rules. It returns the error of
-// packing t into tier-2 items, having counted and sent nothing.
-func (b *batch) route(idx int, ev *processor.Event, t *processor.Telemetry, shard, seq string) error {
+// count counts t as telemetry read.
+func (b *batch) count(t *processor.Telemetry) {
+	b.stats.Telemetry++
+	b.stats.Items += t.Stats.Items
+}
+
+// match returns the collectors that want t: for plain log records the
+// collectors that asked for plain logs, for everything else those whose
+// match rules take it. The slice is valid until the next call.
+func (b *batch) match(ev *processor.Event, t *processor.Telemetry) []*route.Collector {
 	if t.PlainLogs {
 		b.matches = b.table.PlainLogs(b.matches[:0], ev.LogGroup, t.Source)
 	} else {
 		b.matches = b.table.Match(b.matches[:0], t.Signal, ev.LogGroup, t.Source)
 	}
-	if len(b.matches) == 0 {
-		b.stats.Telemetry++
-		b.stats.Items += t.Stats.Items
-		b.stats.Unrouted++
-		return nil
+	return b.matches
+}
+
+// deliver packs t for every collector of cs that can take it, in full,
+// and returns the others (an item larger than a tier-2 record, with that
+// collector's passed headers) with the reason. Items are made for every
+// collector before any is packed, so what one collector gets does not
+// depend on the others nor on their order. Items for passthrough
+// collectors keep the app's gzip; items for collectors whose requests
+// export rewrites are S2. Each kind is made once.
+func (b *batch) deliver(idx int, ev *processor.Event, t *processor.Telemetry, shard, seq string, cs []*route.Collector) []refusal {
+	var refused []refusal
+	for _, c := range cs {
+		hdrs := b.passed(c, t)
+		keep := c.Passthrough()
+		room := b.packs.max - b.packs.head(c.Name, t.Signal, hdrs)
+		k := slices.IndexFunc(b.made, func(m made) bool { return m.keep == keep && m.room == room })
+		if k < 0 {
+			items, err := b.packs.items(ev, t, shard, seq, keep, room, headerBytes(hdrs))
+			b.made = append(b.made, made{keep: keep, room: room, items: items, err: err})
+			k = len(b.made) - 1
+		}
+		if err := b.made[k].err; err != nil {
+			refused = append(refused, refusal{c: c, err: fmt.Errorf("collector %q: %w", c.Name, err)})
+			continue
+		}
+		b.plans = append(b.plans, plan{c: c, hdrs: hdrs, items: b.made[k].items})
 	}
-	// Items for passthrough collectors keep the app's gzip; items for
-	// collectors whose requests export rewrites are S2. Each is made once.
-	var kept, rewritten []record.Item
-	for _, c := range b.matches {
-		items := &rewritten
-		if c.Passthrough() {
-			items = &kept
-		}
-		if *items == nil {
-			var err error
-			if *items, err = b.packs.items(ev, t, shard, seq, c.Passthrough()); err != nil {
-				return err
-			}
-		}
+	for _, pl := range b.plans {
 		b.stats.Routed++
 		b.stats.RoutedItems += t.Stats.Items
-		b.packs.add(idx, c, t, *items)
+		b.packs.routed[pl.c.Name] += t.Stats.Items
+		b.packs.add(idx, pl.c, t.Signal, pl.hdrs, pl.items)
 	}
-	b.stats.Telemetry++
-	b.stats.Items += t.Stats.Items
-	return nil
+	clear(b.plans)
+	clear(b.made)
+	b.plans, b.made = b.plans[:0], b.made[:0]
+	return refused
+}
+
+// passed returns the headers of t that collector c may receive, counting
+// and logging (by name, never value) those dropped for size.
+func (b *batch) passed(c *route.Collector, t *processor.Telemetry) map[string]string {
+	hdrs, dropped := passed(c, t.Headers)
+	for _, name := range dropped {
+		b.stats.HeadersDropped++
+		if b.stats.HeadersDropped <= maxProblemLines {
+			b.h.opts.Logger.Warn(fmt.Sprintf("passed header dropped: the headers passed on with one request may take at most %d bytes", MaxPassedHeaderBytes),
+				"collector", c.Name, "header", name, "value_bytes", len(headerValue(t.Headers, name)), "max_bytes", MaxPassedHeaderBytes)
+		}
+	}
+	return hdrs
+}
+
+// headerValue returns the value of header name (lower case) in h, in any
+// case.
+func headerValue(h map[string]string, name string) string {
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+// headerBytes is the size of the header block of a record with headers h.
+func headerBytes(h map[string]string) int {
+	if len(h) == 0 {
+		return 0
+	}
+	return record.HeadSize(&record.Record{Headers: h}) - record.HeadSize(&record.Record{})
 }
 
 // finish closes the open tier-2 records.

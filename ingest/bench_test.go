@@ -156,11 +156,12 @@ func BenchmarkIngestRoutePack(b *testing.B) {
 		bt := newBatch(h, rt.t, 1)
 		bt.records[0] = &batch.Event.Records[0]
 		for i := range all {
-			if err := bt.route(0, &all[i].ev, &all[i].tel, "shardId-000000000000", "1"); err != nil {
-				b.Fatal(err)
-			}
+			bt.routeOrDeadLetter(0, &all[i].ev, &all[i].tel, "shardId-000000000000", "1")
 		}
 		bt.finish()
+		if len(bt.dead) != 0 {
+			b.Fatalf("%d dead letters", len(bt.dead))
+		}
 		if bt.stats.RoutedItems != 2*batch.Spans {
 			b.Fatalf("routed %d items, want %d", bt.stats.RoutedItems, 2*batch.Spans)
 		}

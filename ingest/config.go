@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
@@ -35,9 +36,14 @@ func FromEnv(ctx context.Context, getenv func(string) string, out io.Writer) (*H
 	logger := setup.Logger(out, env)
 	exportStream := env.Required(EnvExportStream, "the export stream (name or ARN)")
 	dlqURL := env.Required(EnvDLQURL, "the dead-letter queue URL")
+	maxRecord := env.Int(EnvMaxRecordBytes, DefaultMaxRecordBytes, MinRecordBytes)
+	if err := checkMaxRecordBytes(maxRecord); err != nil {
+		env.Fail(fmt.Errorf("%s=%d: %w", EnvMaxRecordBytes, maxRecord, err))
+		maxRecord = DefaultMaxRecordBytes
+	}
 	opts := Options{
 		SourceStream:       env.Get(EnvRawStream),
-		MaxRecordBytes:     env.Int(EnvMaxRecordBytes, DefaultMaxRecordBytes, 64<<10),
+		MaxRecordBytes:     maxRecord,
 		PartitionBuckets:   env.Int(EnvPartitionBuckets, DefaultPartitionBuckets, 1),
 		DLQMaxMessageBytes: env.Int(EnvDLQMaxMessageSize, dlq.DefaultMaxBody, 8<<10),
 		Margin:             env.Duration(EnvMargin, DefaultMargin),

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -31,8 +32,14 @@ func (b *batch) undecodable(idx int, rec *events.KinesisEventRecord, logGroup st
 		what = "log event of record"
 	}
 	msg := fmt.Sprintf("undecodable %s %s (shard %s, log group %q): %v; the raw bytes are in the DLQ (reason undecodable)", what, seq, shard, logGroup, cause)
+	line := "undecodable input dead-lettered"
+	if tl := (*tooLargeError)(nil); errors.As(cause, &tl) {
+		// Decoded, but too large to forward: same path, plainer words.
+		msg = fmt.Sprintf("%s %s (shard %s, log group %q) not forwarded: %v; the raw bytes are in the DLQ (reason undecodable)", what, seq, shard, logGroup, cause)
+		line = "input too large for a tier-2 record dead-lettered"
+	}
 	if b.stats.Undecodable <= maxProblemLines {
-		b.h.opts.Logger.Warn("undecodable input dead-lettered", "shard_id", shard, "seq", seq, "log_group", logGroup, "err", cause)
+		b.h.opts.Logger.Warn(line, "shard_id", shard, "seq", seq, "log_group", logGroup, "err", cause)
 	}
 	src := rec.EventSourceArn
 	if src == "" {

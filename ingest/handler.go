@@ -49,8 +49,8 @@ type Options struct {
 	// carry their event source ARN.
 	SourceStream string
 	// MaxRecordBytes bounds a tier-2 record (data plus partition key).
-	// Default DefaultMaxRecordBytes, under Kinesis' 1 MiB; raise it for
-	// streams configured for larger records.
+	// Default DefaultMaxRecordBytes; MinRecordBytes to MaxRecordLimit
+	// (Kinesis' 1 MiB less the longest partition key), else New fails.
 	MaxRecordBytes int
 	// PartitionBuckets spreads one collector's data over this many
 	// partition keys ("collector#0".."collector#N-1"). Default 4.
@@ -98,6 +98,9 @@ func New(routes Routes, out StreamWriter, dlq DeadLetters, opts Options) (*Handl
 	if opts.MaxRecordBytes <= 0 {
 		opts.MaxRecordBytes = DefaultMaxRecordBytes
 	}
+	if err := checkMaxRecordBytes(opts.MaxRecordBytes); err != nil {
+		return nil, fmt.Errorf("ingest: MaxRecordBytes: %w", err)
+	}
 	if opts.PartitionBuckets <= 0 {
 		opts.PartitionBuckets = DefaultPartitionBuckets
 	}
@@ -114,6 +117,17 @@ func New(routes Routes, out StreamWriter, dlq DeadLetters, opts Options) (*Handl
 		opts.Now = time.Now
 	}
 	return &Handler{routes: routes, out: out, dlq: dlq, opts: opts}, nil
+}
+
+// checkMaxRecordBytes checks a tier-2 record size limit.
+func checkMaxRecordBytes(n int) error {
+	switch {
+	case n > MaxRecordLimit:
+		return fmt.Errorf("%d bytes is more than a Kinesis record can hold with its partition key: at most %d (1 MiB less 256 bytes of partition key)", n, MaxRecordLimit)
+	case n < MinRecordBytes:
+		return fmt.Errorf("%d bytes is less than the smallest tier-2 record limit, %d", n, MinRecordBytes)
+	}
+	return nil
 }
 
 // Handle processes one Kinesis batch. It returns an error only when the

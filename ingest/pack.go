@@ -16,6 +16,32 @@ import (
 // minGzip is the smallest payload worth compressing.
 const minGzip = 512
 
+// Bounds of a tier-2 record.
+const (
+	// MaxRecordLimit is the largest MaxRecordBytes: Kinesis' 1 MiB record
+	// limit, which counts the partition key with the data, less the longest
+	// partition key Kinesis accepts (256 bytes).
+	MaxRecordLimit = 1<<20 - 256
+	// MinRecordBytes is the smallest MaxRecordBytes.
+	MinRecordBytes = 64 << 10
+	// MaxPassedHeaderBytes bounds the headers passed on with one record
+	// (names plus values); a header that would exceed it is dropped, with
+	// a warning that names it.
+	MaxPassedHeaderBytes = 8 << 10
+)
+
+// Sizes that a record's head is budgeted at whatever the collector, so
+// that items made once serve every collector of the same mode and headers.
+const (
+	// nameBudget is the collector name length budgeted (route allows 64).
+	nameBudget = 64
+	// createdBudget is the largest created_ms field: tag and a 64-bit varint.
+	createdBudget = 1 + 10
+	// itemMetaBudget is room for an item's fields besides its payload when
+	// a request is split.
+	itemMetaBudget = 1024
+)
+
 // packKey identifies the tier-2 record a payload belongs in.
 type packKey struct {
 	collector string
@@ -26,44 +52,76 @@ type packKey struct {
 // pack is one tier-2 record being filled.
 type pack struct {
 	rec     record.Record
-	size    int
+	size    int    // encoded size plus partition key
 	key     string // partition key
 	sources []int  // indexes of the source records it holds data of
 }
 
 // packer fills tier-2 records per (collector, signal, passed headers), each
-// up to the record size limit.
+// up to the record size limit, partition key included.
 type packer struct {
-	max     int
-	buckets int
-	open    map[packKey]*pack
-	done    []*pack
-	next    map[string]int
-	routed  map[string]int // items routed to each collector
+	max       int
+	buckets   uint64
+	keyDigits int // digits of the largest bucket number
+	open      map[packKey]*pack
+	done      []*pack
+	next      map[string]uint64
+	routed    map[string]int // items routed to each collector
 }
 
 func newPacker(opts Options) packer {
-	return packer{max: opts.MaxRecordBytes, buckets: opts.PartitionBuckets, open: map[packKey]*pack{}, next: map[string]int{}, routed: map[string]int{}}
+	return packer{
+		max: opts.MaxRecordBytes, buckets: uint64(opts.PartitionBuckets), keyDigits: len(strconv.Itoa(opts.PartitionBuckets - 1)),
+		open: map[packKey]*pack{}, next: map[string]uint64{}, routed: map[string]int{},
+	}
 }
 
-// items turns one telemetry request into tier-2 items, split on OTLP
-// boundaries when one item would not fit a record. For a passthrough
-// collector (keep) the payload is the application's own gzip bytes when it
-// sent gzip, else gzip; otherwise it is S2, which export inflates about
-// ten times faster than gzip before it rewrites the request.
-func (p *packer) items(ev *processor.Event, t *processor.Telemetry, shard, seq string, keep bool) ([]record.Item, error) {
+// head is the room a record of collector name with passed headers hdrs
+// takes besides its items, its partition key included. Names shorter than
+// nameBudget are counted at nameBudget, so that every collector with the
+// same headers gets the same room.
+func (p *packer) head(name string, sig otlp.Signal, hdrs map[string]string) int {
+	pad := max(0, nameBudget-len(name))
+	n := record.HeadSize(&record.Record{Collector: name, Signal: sig, Headers: hdrs}) + pad + createdBudget
+	return n + len(name) + pad + 1 + p.keyDigits // partition key: name#bucket
+}
+
+// tooLargeError is an item that does not fit a tier-2 record even alone.
+type tooLargeError struct {
+	signal      otlp.Signal
+	size, limit int // the item plus its record's head, and the limit
+	headers     int // bytes of passed headers in size
+}
+
+func (e *tooLargeError) Error() string {
+	msg := fmt.Sprintf("a %s item is too large for a Kinesis record (%d bytes > %d): split the export on the application side or reduce pass_headers", e.signal, e.size, e.limit)
+	if e.headers > 0 {
+		msg += fmt.Sprintf(" (the passed headers take %d bytes)", e.headers)
+	}
+	if e.limit < MaxRecordLimit {
+		msg += fmt.Sprintf(", or raise %s (at most %d)", EnvMaxRecordBytes, MaxRecordLimit)
+	}
+	return msg
+}
+
+// items turns one telemetry request into tier-2 items of at most room
+// bytes each (see head), split on OTLP boundaries when one item would not
+// fit. An item that cannot be made to fit (one span, data point or log
+// record too large) is a *tooLargeError. For a passthrough collector
+// (keep) the payload is the application's own gzip bytes when it sent
+// gzip, else gzip; otherwise it is S2, which export inflates about ten
+// times faster than gzip before it rewrites the request.
+func (p *packer) items(ev *processor.Event, t *processor.Telemetry, shard, seq string, keep bool, room, headers int) ([]record.Item, error) {
 	base := record.Item{
 		Source: t.Source, LogGroup: ev.LogGroup, LogStream: ev.LogStream, Owner: ev.Owner,
 		Region: ev.Region, Shard: shard, Seq: seq, Time: ev.Time,
 	}
 	one := base
 	fill(&one, t.Proto, t.Gzip, t.Stats.Items, keep)
-	// Room for the head of a record: collector name, headers and the fixed fields.
-	limit := p.max - 2048
-	if record.ItemSize(&one) <= limit {
+	if record.ItemSize(&one) <= room {
 		return []record.Item{one}, nil
 	}
-	parts, err := otlp.Split(t.Signal, t.Proto, limit-1024)
+	parts, err := otlp.Split(t.Signal, t.Proto, room-itemMetaBudget)
 	if err != nil {
 		return nil, fmt.Errorf("split %d-byte %s request: %w", len(t.Proto), t.Signal, err)
 	}
@@ -71,8 +129,8 @@ func (p *packer) items(ev *processor.Event, t *processor.Telemetry, shard, seq s
 	for _, part := range parts {
 		it := base
 		fill(&it, part.Data, nil, part.Items, keep)
-		if record.ItemSize(&it) > limit {
-			return nil, fmt.Errorf("one %s item of %d bytes is larger than a tier-2 record (%d bytes): raise OTLPFWD_MAX_RECORD_BYTES", t.Signal, len(part.Data), p.max)
+		if n := record.ItemSize(&it); n > room {
+			return nil, &tooLargeError{signal: t.Signal, size: n + p.max - room, limit: p.max, headers: headers}
 		}
 		out = append(out, it)
 	}
@@ -105,12 +163,11 @@ func fill(it *record.Item, raw, gz []byte, items int, keep bool) {
 	}
 }
 
-// add puts items for collector c into its open record, closing records as
-// they fill.
-func (p *packer) add(src int, c *route.Collector, t *processor.Telemetry, items []record.Item) {
-	p.routed[c.Name] += t.Stats.Items
-	hdrs := passed(c, t.Headers)
-	key := packKey{collector: c.Name, signal: t.Signal, headers: record.HeaderKey(hdrs)}
+// add puts items for collector c, with passed headers hdrs, into its open
+// record, closing records as they fill. Items made by items for the room
+// head leaves always fit a fresh record.
+func (p *packer) add(src int, c *route.Collector, sig otlp.Signal, hdrs map[string]string, items []record.Item) {
+	key := packKey{collector: c.Name, signal: sig, headers: record.HeaderKey(hdrs)}
 	for i := range items {
 		it := &items[i]
 		n := record.ItemSize(it)
@@ -120,10 +177,10 @@ func (p *packer) add(src int, c *route.Collector, t *processor.Telemetry, items 
 			pk = nil
 		}
 		if pk == nil {
-			pk = &pack{rec: record.Record{Collector: c.Name, Signal: t.Signal, Headers: hdrs}}
-			pk.key = c.Name + "#" + strconv.Itoa(p.next[c.Name]%p.buckets)
+			pk = &pack{rec: record.Record{Collector: c.Name, Signal: sig, Headers: hdrs}}
+			pk.key = c.Name + "#" + strconv.FormatUint(p.next[c.Name]%p.buckets, 10)
 			p.next[c.Name]++
-			pk.size = record.HeadSize(&pk.rec) + len(pk.key) + 8 // created_ms
+			pk.size = record.HeadSize(&pk.rec) + len(pk.key) + createdBudget
 			p.open[key] = pk
 		}
 		pk.rec.Items = append(pk.rec.Items, *it)
@@ -156,22 +213,38 @@ func (p *packer) finish() {
 	clear(p.open)
 }
 
-// passed returns the record headers collector c allows, or nil.
-func passed(c *route.Collector, h map[string]string) map[string]string {
+// passed returns the record headers collector c allows, or nil, at most
+// MaxPassedHeaderBytes of them (names and values, in name order), and the
+// names of the allowed headers dropped for exceeding that.
+func passed(c *route.Collector, h map[string]string) (out map[string]string, dropped []string) {
 	if len(h) == 0 || len(c.PassHeaders) == 0 {
-		return nil
+		return nil, nil
 	}
-	var out map[string]string
-	for k, v := range h {
+	var names []string
+	for k := range h {
 		for _, allowed := range c.PassHeaders {
 			if strings.EqualFold(k, allowed) {
-				if out == nil {
-					out = map[string]string{}
-				}
-				out[strings.ToLower(k)] = v
+				names = append(names, k)
 				break
 			}
 		}
 	}
-	return out
+	sort.Strings(names)
+	size := 0
+	for _, k := range names {
+		v, lk := h[k], strings.ToLower(k)
+		if _, dup := out[lk]; dup {
+			continue // the same name in another case: the first in name order wins
+		}
+		if size+len(k)+len(v) > MaxPassedHeaderBytes {
+			dropped = append(dropped, lk)
+			continue
+		}
+		size += len(k) + len(v)
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[lk] = v
+	}
+	return out, dropped
 }
