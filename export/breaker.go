@@ -43,9 +43,9 @@ type circuit struct {
 	probe    uint64    // its number; each probe gets the next
 }
 
-// probe names the probe request a caller was let through with; 0 for a
+// probeID names the probe request a caller was let through with; 0 for a
 // request that is not one.
-type probe uint64
+type probeID uint64
 
 func newBreakers(opts BreakerOptions, now func() time.Time) *breakers {
 	if opts.Failures == 0 {
@@ -62,7 +62,7 @@ func newBreakers(opts BreakerOptions, now func() time.Time) *breakers {
 // probe through, and names it: the caller must then either record the
 // collector's answer or release the probe. A probe out for longer than the
 // cooldown is taken as lost and another is let through.
-func (b *breakers) allow(collector string) (bool, probe) {
+func (b *breakers) allow(collector string) (bool, probeID) {
 	if b.opts.Failures < 0 {
 		return true, 0
 	}
@@ -85,14 +85,14 @@ func (b *breakers) allow(collector string) (bool, probe) {
 	}
 	c.probe++
 	c.probing, c.probeAt = true, now
-	return true, probe(c.probe)
+	return true, probeID(c.probe)
 }
 
 // release gives back probe p when its request got no answer from the
 // collector (it was not sent, or our own deadline cut it short): the
 // circuit stays half-open and the next request probes. Releasing 0, or a
 // probe already replaced or answered, does nothing.
-func (b *breakers) release(collector string, p probe) {
+func (b *breakers) release(collector string, p probeID) {
 	if p == 0 || b.opts.Failures < 0 {
 		return
 	}
