@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -278,6 +279,22 @@ func TestCollectorSecretsScope(t *testing.T) {
 	}
 	if found != 2 {
 		t.Errorf("%d statements grant GetSecretValue, want one per function role", found)
+	}
+	// secret:${CollectorSecretPrefix}* is a folder only if the prefix ends
+	// with "/": "otlpfwd" would grant otlpfwd-prod-db too.
+	spec := tpl.Body["Parameters"].(map[string]any)["CollectorSecretPrefix"].(map[string]any)
+	re, err := regexp.Compile(spec["AllowedPattern"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v, want := range map[string]bool{
+		spec["Default"].(string): true, "otlpfwd/collectors/": true, "team/otlpfwd/": true, "a/": true,
+		"otlpfwd": false, "otlpfwd/collectors": false, "/": false, "": false, "a b/": false,
+		strings.Repeat("a", 511) + "/": true, strings.Repeat("a", 512) + "/": false,
+	} {
+		if re.MatchString(v) != want {
+			t.Errorf("CollectorSecretPrefix %q: allowed %v, want %v", v, !want, want)
+		}
 	}
 }
 
