@@ -91,8 +91,10 @@ type pendingTel struct {
 	tel processor.Telemetry
 }
 
-func newBatch(h *Handler, table *route.Table, n int) *batch {
-	return &batch{h: h, table: table, packs: newPacker(h.opts), records: make([]*events.KinesisEventRecord, n), retry: make([]bool, n)}
+// newBatch returns the state of one invocation of n source records whose
+// tier-2 records start at partition bucket start (see newPacker).
+func newBatch(h *Handler, table *route.Table, n int, start uint64) *batch {
+	return &batch{h: h, table: table, packs: newPacker(h.opts, start), records: make([]*events.KinesisEventRecord, n), retry: make([]bool, n)}
 }
 
 // add decodes one source record and routes what it holds.

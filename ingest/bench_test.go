@@ -153,7 +153,7 @@ func BenchmarkIngestRoutePack(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		bt := newBatch(h, rt.t, 1)
+		bt := newBatch(h, rt.t, 1, 0)
 		bt.records[0] = &batch.Event.Records[0]
 		for i := range all {
 			bt.routeOrDeadLetter(0, &all[i].ev, &all[i].tel, "shardId-000000000000", "1")

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -53,7 +55,10 @@ type Options struct {
 	// (Kinesis' 1 MiB less the longest partition key), else New fails.
 	MaxRecordBytes int
 	// PartitionBuckets spreads one collector's data over this many
-	// partition keys ("collector#0".."collector#N-1"). Default 4.
+	// partition keys ("collector#0".."collector#N-1"). Default 4. Each
+	// invocation starts at the bucket after the previous one's, from a
+	// random bucket per Handler, so that the data of every ingest instance
+	// spreads too.
 	PartitionBuckets int
 	// DLQMaxMessageBytes bounds a DLQ message. Default 256 KiB.
 	DLQMaxMessageBytes int
@@ -78,6 +83,7 @@ type Handler struct {
 	out    StreamWriter
 	dlq    DeadLetters
 	opts   Options
+	bucket atomic.Uint64 // partition bucket of the next invocation's first records
 }
 
 // New returns a Handler. routes, out and dlq are required.
@@ -116,7 +122,9 @@ func New(routes Routes, out StreamWriter, dlq DeadLetters, opts Options) (*Handl
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Handler{routes: routes, out: out, dlq: dlq, opts: opts}, nil
+	h := &Handler{routes: routes, out: out, dlq: dlq, opts: opts}
+	h.bucket.Store(rand.Uint64())
+	return h, nil
 }
 
 // checkMaxRecordBytes checks a tier-2 record size limit.
@@ -150,7 +158,7 @@ func (h *Handler) Process(ctx context.Context, ev events.KinesisEvent) (events.K
 		ctx, cancel = context.WithDeadline(ctx, dl.Add(-h.opts.Margin))
 		defer cancel()
 	}
-	b := newBatch(h, table, len(ev.Records))
+	b := newBatch(h, table, len(ev.Records), h.bucket.Add(1))
 	for i := range ev.Records {
 		b.add(i, &ev.Records[i])
 	}

@@ -62,17 +62,22 @@ type pack struct {
 type packer struct {
 	max       int
 	buckets   uint64
-	keyDigits int // digits of the largest bucket number
+	keyDigits int    // digits of the largest bucket number
+	start     uint64 // bucket of each collector's first record
 	open      map[packKey]*pack
 	done      []*pack
 	next      map[string]uint64
 	routed    map[string]int // items routed to each collector
 }
 
-func newPacker(opts Options) packer {
+// newPacker returns a packer whose first record of each collector goes to
+// bucket start (modulo the bucket count): the Handler moves it on every
+// invocation, so that the first records of many invocations spread over the
+// buckets instead of all landing in bucket 0.
+func newPacker(opts Options, start uint64) packer {
 	return packer{
 		max: opts.MaxRecordBytes, buckets: uint64(opts.PartitionBuckets), keyDigits: len(strconv.Itoa(opts.PartitionBuckets - 1)),
-		open: map[packKey]*pack{}, next: map[string]uint64{}, routed: map[string]int{},
+		start: start, open: map[packKey]*pack{}, next: map[string]uint64{}, routed: map[string]int{},
 	}
 }
 
@@ -178,7 +183,7 @@ func (p *packer) add(src int, c *route.Collector, sig otlp.Signal, hdrs map[stri
 		}
 		if pk == nil {
 			pk = &pack{rec: record.Record{Collector: c.Name, Signal: sig, Headers: hdrs}}
-			pk.key = c.Name + "#" + strconv.FormatUint(p.next[c.Name]%p.buckets, 10)
+			pk.key = c.Name + "#" + strconv.FormatUint((p.start+p.next[c.Name])%p.buckets, 10)
 			p.next[c.Name]++
 			pk.size = record.HeadSize(&pk.rec) + len(pk.key) + createdBudget
 			p.open[key] = pk

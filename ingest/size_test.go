@@ -203,7 +203,7 @@ func TestRecordsFitKinesisAtTheLimit(t *testing.T) {
 				if hdr > 0 {
 					headers["x-tenant"] = noise(3, hdr, "h")
 				}
-				pk := newPacker(hs.h.opts)
+				pk := newPacker(hs.h.opts, 0)
 				roomLong := MaxRecordLimit - pk.head(long, otlp.Traces, headers)
 				roomP := MaxRecordLimit - pk.head("p", otlp.Traces, nil)
 				ev := &processor.Event{LogGroup: "/aws/lambda/x", LogStream: "s", Owner: "123456789012", Region: "us-east-1", Message: "the line"}
@@ -228,7 +228,7 @@ func TestRecordsFitKinesisAtTheLimit(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				b := newBatch(hs.h, tb, 1)
+				b := newBatch(hs.h, tb, 1, 999) // bucket 999: the longest key
 				rec := kinesisRecord("1", nil)
 				b.records[0] = &rec
 				tel := &processor.Telemetry{Signal: otlp.Traces, Source: "svc", Headers: headers, Proto: raw, Stats: otlp.Stats{Items: 1}}
@@ -249,6 +249,12 @@ func TestRecordsFitKinesisAtTheLimit(t *testing.T) {
 				if len(ids["p"]) != wantP || len(ids[long]) != wantLong || b.stats.DeadLetters != 6-wantP-wantLong {
 					t.Fatalf("item of %d bytes (rooms %d and %d): written %d and %d, %d dead letters; want %d, %d and %d",
 						size, roomP, roomLong, len(ids["p"]), len(ids[long]), b.stats.DeadLetters, wantP, wantLong, 6-wantP-wantLong)
+				}
+				for _, e := range hs.kin.Written() {
+					// Three records a collector, from bucket 999 on.
+					if k := aws.ToString(e.PartitionKey); !strings.HasSuffix(k, "#999") && !strings.HasSuffix(k, "#0") && !strings.HasSuffix(k, "#1") {
+						t.Fatalf("partition key %q", k)
+					}
 				}
 			})
 		}
