@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -28,6 +29,7 @@ type Stats struct {
 	InProgressSpans int // aws/spans spans not ended yet: skipped, logged again when they end
 	Unrouted        int
 	Undecodable     int
+	Panics          int // source records or log events whose decoding panicked (dead-lettered, also in Undecodable)
 	HeadersDropped  int // passed headers dropped for exceeding MaxPassedHeaderBytes
 	Routed          int // telemetry x collectors
 	RoutedItems     int
@@ -97,9 +99,61 @@ func newBatch(h *Handler, table *route.Table, n int, start uint64) *batch {
 	return &batch{h: h, table: table, packs: newPacker(h.opts, start), records: make([]*events.KinesisEventRecord, n), retry: make([]bool, n)}
 }
 
-// add decodes one source record and routes what it holds.
+// add decodes one source record and routes what it holds. A panic while
+// doing so dead-letters the record (see recoverRecord) instead of failing
+// the invocation.
 func (b *batch) add(idx int, rec *events.KinesisEventRecord) {
 	b.records[idx] = rec
+	defer b.recoverRecord(idx, rec)
+	b.decode(idx, rec)
+}
+
+// recoverRecord, deferred, turns a panic while reading source record idx
+// into a dead letter of the whole record (reason undecodable, the panic
+// value in the error) and a log line with the stack; the rest of the batch
+// flows. Telemetry of the record packed before the panic is written too
+// (at-least-once: never lost, possibly twice). Panics of the processor
+// chain are caught per log event before they get here (process).
+func (b *batch) recoverRecord(idx int, rec *events.KinesisEventRecord) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	b.panicked(rec, "", v, debug.Stack())
+	// Drop what the record left half done.
+	clear(b.pending)
+	b.pending, b.tel, b.matches, b.buf = b.pending[:0], b.tel[:0], b.matches[:0], nil
+	clear(b.plans)
+	clear(b.made)
+	b.plans, b.made = b.plans[:0], b.made[:0]
+	b.undecodable(idx, rec, "", rec.Kinesis.Data, fmt.Errorf("panic while reading the record: %v", v))
+}
+
+// panicked counts a recovered panic and logs it with its stack.
+func (b *batch) panicked(rec *events.KinesisEventRecord, logGroup string, v any, stack []byte) {
+	b.stats.Panics++
+	if b.stats.Panics <= maxProblemLines {
+		b.h.opts.Logger.Error("panic while decoding; the input is dead-lettered (reason undecodable) and the batch goes on",
+			"shard_id", shardID(rec.EventID), "seq", rec.Kinesis.SequenceNumber, "log_group", logGroup,
+			"panic", fmt.Sprint(v), "stack", string(stack))
+	}
+}
+
+// process runs the processor chain on ev. A panic in a processor makes
+// the event undecodable, with the panic value in the error, so that only
+// that event is dead-lettered.
+func (b *batch) process(rec *events.KinesisEventRecord, ev *processor.Event) (tel []processor.Telemetry, outcome processor.Outcome, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			b.panicked(rec, ev.LogGroup, v, debug.Stack())
+			tel, outcome, err = b.tel[:0], processor.Undecodable, fmt.Errorf("panic in the processor chain: %v", v)
+		}
+	}()
+	return b.h.opts.Chain.Process(ev, b.tel[:0])
+}
+
+// decode decodes one source record and routes what it holds.
+func (b *batch) decode(idx int, rec *events.KinesisEventRecord) {
 	b.stats.Records++
 	data := rec.Kinesis.Data
 	b.stats.BytesIn += len(data)
@@ -132,7 +186,7 @@ func (b *batch) add(idx int, rec *events.KinesisEventRecord) {
 			ID: string(le.ID), Time: time.UnixMilli(le.Timestamp), Message: le.Message, PlainLogs: plain,
 		}
 		var outcome processor.Outcome
-		b.tel, outcome, err = b.h.opts.Chain.Process(&ev, b.tel[:0])
+		b.tel, outcome, err = b.process(rec, &ev)
 		switch outcome {
 		case processor.Skipped:
 			b.stats.SkippedLines++
