@@ -43,7 +43,7 @@ func printChangeSet(w io.Writer, cs *stack.ChangeSet) {
 	for _, p := range set {
 		v := p.Value
 		if p.NoEcho {
-			v = "****"
+			v = stack.Masked
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t(%s)\n", p.Key, v, p.Source)
 	}

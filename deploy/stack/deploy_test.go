@@ -335,12 +335,24 @@ func TestDiscard(t *testing.T) {
 	}
 }
 
-// TestChangeSetJSON pins the field names of --output json.
+// TestChangeSetJSON pins the field names of --output json, and that it
+// never shows a NoEcho parameter's value.
 func TestChangeSetJSON(t *testing.T) {
-	b, _ := json.Marshal(ChangeSet{Changes: []Change{{Action: "Add", LogicalID: "RawStream", Type: "AWS::Kinesis::Stream"}}})
-	for _, k := range []string{`"change_set_name"`, `"type"`, `"empty"`, `"logical_id":"RawStream"`, `"resource_type"`, `"artifacts"`} {
+	b, _ := json.Marshal(ChangeSet{Changes: []Change{{Action: "Add", LogicalID: "RawStream", Type: "AWS::Kinesis::Stream"}},
+		Parameters: []ParameterValue{
+			{Key: "LogLevel", Value: "debug", Source: FromOverride, Default: "info"},
+			{Key: "Token", Value: "s3cr3t-value", Source: FromOverride, Default: "d3fault-secret", NoEcho: true},
+			{Key: "Empty", Source: FromDefault, NoEcho: true},
+		}})
+	for _, k := range []string{`"change_set_name"`, `"type"`, `"empty"`, `"logical_id":"RawStream"`, `"resource_type"`, `"artifacts"`,
+		`{"key":"LogLevel","value":"debug","source":"override","default":"info","no_echo":false}`,
+		`{"key":"Token","value":"****","source":"override","default":"****","no_echo":true}`,
+		`{"key":"Empty","value":"","source":"default","default":"","no_echo":true}`} {
 		if !strings.Contains(string(b), k) {
 			t.Errorf("%s lacks %s", b, k)
 		}
+	}
+	if strings.Contains(string(b), "s3cr3t") || strings.Contains(string(b), "d3fault") {
+		t.Errorf("a NoEcho value is printed: %s", b)
 	}
 }

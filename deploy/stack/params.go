@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -95,19 +96,38 @@ func splitWords(s string) ([]string, error) {
 	return words, nil
 }
 
-// ParameterValue is one parameter as a change set gets it.
+// ParameterValue is one parameter as a change set gets it. Its JSON form
+// (deploy --output json) masks the value and default of a NoEcho parameter.
 type ParameterValue struct {
-	Key string
+	Key string `json:"key"`
 	// Value is what the stack will use: the override, the previous value
 	// or the default.
-	Value string
+	Value string `json:"value"`
 	// Source says where Value comes from: "override", "previous" or
 	// "default".
-	Source string
+	Source string `json:"source"`
 	// Default is the template's default ("" if none).
-	Default string
-	// NoEcho hides Value in what is printed.
-	NoEcho bool
+	Default string `json:"default"`
+	// NoEcho hides Value (and Default) in what is printed.
+	NoEcho bool `json:"no_echo"`
+}
+
+// Masked is what is printed instead of a NoEcho parameter's value, as
+// CloudFormation itself shows it.
+const Masked = "****"
+
+// MarshalJSON masks a NoEcho parameter's value and default.
+func (p ParameterValue) MarshalJSON() ([]byte, error) {
+	type plain ParameterValue
+	if p.NoEcho {
+		if p.Value != "" {
+			p.Value = Masked
+		}
+		if p.Default != "" {
+			p.Default = Masked
+		}
+	}
+	return json.Marshal(plain(p))
 }
 
 // Sources of a ParameterValue.
