@@ -13,15 +13,19 @@ import (
 	"github.com/otlpfwd/otlpfwd/shared/otlp"
 )
 
-// fakeTarget is a Target whose Send runs SendFn.
+// fakeTarget is a Target whose Send runs SendFn, or SendCtx when set.
 type fakeTarget struct {
-	SendFn func(m *dlq.Message) (int, error)
+	SendFn  func(m *dlq.Message) (int, error)
+	SendCtx func(ctx context.Context, m *dlq.Message) (int, error)
 }
 
 var _ Target = fakeTarget{}
 
 func (f fakeTarget) Check(context.Context, *dlq.Message) error { return nil }
-func (f fakeTarget) Send(_ context.Context, m *dlq.Message) (int, error) {
+func (f fakeTarget) Send(ctx context.Context, m *dlq.Message) (int, error) {
+	if f.SendCtx != nil {
+		return f.SendCtx(ctx, m)
+	}
 	return f.SendFn(m)
 }
 func (f fakeTarget) Describe(*dlq.Message) string { return "fake" }
@@ -118,5 +122,42 @@ func TestRedriveLease(t *testing.T) {
 	}
 	if api.extends != 1 {
 		t.Fatalf("%d lease extensions, want 1 (the second message's)", api.extends)
+	}
+}
+
+// TestRedriveSendBudget: a send that hangs is cancelled after SendBudget,
+// so that it cannot outlive the message's lease; it fails and the message
+// stays in the queue.
+func TestRedriveSendBudget(t *testing.T) {
+	e := newEnv(t)
+	var b batch
+	b.add("c", otlp.Traces, "x", 3)
+	bodies, err := dlq.Build(dlq.Message{Reason: dlq.Permanent, Collector: "c", Signal: "traces", Error: "test", Items: 3}, mustRaw(t, &b), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.aws.SQS.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &e.st.DLQURL, MessageBody: &bodies[0]}); err != nil {
+		t.Fatal(err)
+	}
+	var deadline time.Time
+	target := fakeTarget{SendCtx: func(ctx context.Context, _ *dlq.Message) (int, error) {
+		deadline, _ = ctx.Deadline()
+		<-ctx.Done() // a collector that never answers, a send that ignores its own timeouts
+		return 0, ctx.Err()
+	}}
+	api := newRecordingSQS(e.aws.SQS)
+	start := time.Now()
+	sum, err := Redrive(context.Background(), api, e.st.DLQURL, target, fast(RedriveOptions{Lease: time.Minute, SendBudget: 300 * time.Millisecond, LeaseMargin: 5 * time.Second}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deadline.IsZero() || deadline.Sub(start) > 10*time.Second {
+		t.Fatalf("the send had no deadline within the budget: %v", deadline)
+	}
+	if sum.OK() || sum.Interrupted || len(sum.Failed) != 1 || !strings.Contains(sum.Failed[0].Why, "took longer than 300ms") {
+		t.Fatalf("summary %+v", sum)
+	}
+	if len(api.deleted()) != 0 || e.depth(t).Visible != 1 {
+		t.Fatalf("the message was deleted or not given back: deletes %v, depth %+v", api.deleted(), e.depth(t))
 	}
 }

@@ -41,7 +41,9 @@ type RedriveOptions struct {
 	Lease time.Duration
 	// SendBudget is the longest one send may take (its retries
 	// included): before each send the lease is extended when less than
-	// this is left. Default 3 minutes; it must be below Lease.
+	// this is left, and a send still running after it is cancelled (and
+	// fails; its message stays). Default 3 minutes; it must be below
+	// Lease.
 	SendBudget time.Duration
 	// LeaseMargin is kept between a delete and the end of its lease, for
 	// the clocks of this host and SQS and the call's own latency.
@@ -282,13 +284,21 @@ func (r *redrive) process(ctx context.Context, j job) {
 		r.report(r.event(Left, j, err.Error()))
 		return
 	}
-	items, err := r.target.Send(ctx, j.m)
+	// The send may not outlive the lease that keepLease just made sure
+	// covers SendBudget: past it, the message could be another reader's.
+	sctx, cancel := context.WithTimeout(ctx, r.opts.SendBudget)
+	items, err := r.target.Send(sctx, j.m)
+	overBudget := errors.Is(sctx.Err(), context.DeadlineExceeded)
+	cancel()
 	if err != nil {
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			r.report(r.event(Left, j, "interrupted while sending (a resumed run sends it again; the collector may get it twice)"))
-			return
+		case overBudget:
+			r.report(r.event(Failed, j, fmt.Sprintf("%s: the send took longer than %s (with its retries) and was stopped, so that it cannot outlive the message's lease", r.target.Describe(j.m), r.opts.SendBudget)))
+		default:
+			r.report(r.event(Failed, j, why(r.target.Describe(j.m), err)))
 		}
-		r.report(r.event(Failed, j, why(r.target.Describe(j.m), err)))
 		return
 	}
 	// The data is delivered: delete even if the run is being interrupted.
