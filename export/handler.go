@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/otlpfwd/otlpfwd/shared/dlq"
 	"github.com/otlpfwd/otlpfwd/shared/emf"
 	"github.com/otlpfwd/otlpfwd/shared/otlphttp"
 	"github.com/otlpfwd/otlpfwd/shared/route"
@@ -37,7 +38,7 @@ const (
 	DefaultMargin      = 3 * time.Second
 	// MaxDLQMessageBytes is the largest DLQ message: SQS's maximum
 	// message size, 1 MiB.
-	MaxDLQMessageBytes = 1 << 20
+	MaxDLQMessageBytes = dlq.MaxBody
 )
 
 // Options tunes a Handler. The zero value of each field gives the default

@@ -98,6 +98,9 @@ func New(routes Routes, out StreamWriter, dlq DeadLetters, opts Options) (*Handl
 	if dlq == nil {
 		errs = append(errs, errors.New("ingest: no dead-letter queue"))
 	}
+	if opts.DLQMaxMessageBytes > maxDLQBody {
+		errs = append(errs, fmt.Errorf("ingest: DLQ message size %d is above %d (1 MiB), the largest message SQS accepts", opts.DLQMaxMessageBytes, maxDLQBody))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

@@ -292,6 +292,15 @@ func TestMaxRecordBytesBounded(t *testing.T) {
 	if _, err := FromEnv(context.Background(), func(k string) string { return env[k] }, &bytes.Buffer{}); err != nil {
 		t.Fatalf("FromEnv with %s=1048320: %v", EnvMaxRecordBytes, err)
 	}
+	// A DLQ message above SQS's 1 MiB would fail every dead letter.
+	env[EnvDLQMaxMessageSize] = "1048577"
+	_, err = FromEnv(context.Background(), func(k string) string { return env[k] }, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), EnvDLQMaxMessageSize+"=1048577") {
+		t.Fatalf("FromEnv with %s=1048577: %v, want refused", EnvDLQMaxMessageSize, err)
+	}
+	if _, err := New(table(t, collector("a")), discard{}, discard{}, Options{DLQMaxMessageBytes: 1<<20 + 1}); err == nil {
+		t.Fatal("New with a DLQ message size above 1 MiB succeeded")
+	}
 }
 
 // The passed header set is capped at MaxPassedHeaderBytes, in name order,

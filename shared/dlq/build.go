@@ -14,6 +14,10 @@ import (
 // DefaultMaxBody is the message size every SQS queue accepts (256 KiB).
 const DefaultMaxBody = 256 << 10
 
+// MaxBody is the largest message SQS accepts (1 MiB, on queues configured
+// for it).
+const MaxBody = 1 << 20
+
 // Build returns the message bodies for meta and its payload raw (an
 // uncompressed OTLP request of meta's signal, or raw input bytes for
 // Undecodable), each at most maxBody bytes (0: DefaultMaxBody).
