@@ -11,6 +11,7 @@ import (
 	"github.com/otlpfwd/otlpfwd/shared/aws/queue"
 	"github.com/otlpfwd/otlpfwd/shared/aws/stream"
 	"github.com/otlpfwd/otlpfwd/shared/fixture"
+	"github.com/otlpfwd/otlpfwd/shared/record"
 )
 
 // FuzzHandler feeds arbitrary record data through the whole handler: it
@@ -42,6 +43,24 @@ func FuzzHandler(f *testing.F) {
 		}
 		if st.Records != 1 || st.Undecodable > 0 && st.DeadLetters == 0 {
 			t.Fatalf("stats %+v: an undecodable input was not dead-lettered", st)
+		}
+		// Every routed item is in a written record; telemetry that found
+		// items went somewhere.
+		written := 0
+		for _, e := range k.Written() {
+			r, err := record.Unmarshal(e.Data)
+			if err != nil {
+				t.Fatalf("tier-2 record does not decode: %v", err)
+			}
+			for _, it := range r.Items {
+				written += it.Items
+			}
+		}
+		if written != st.RoutedItems {
+			t.Fatalf("records hold %d items, stats routed %d: %+v", written, st.RoutedItems, st)
+		}
+		if st.Items > 0 && st.RoutedItems == 0 && st.DeadLetters == 0 {
+			t.Fatalf("stats %+v: %d items neither written nor dead-lettered", st, st.Items)
 		}
 	})
 }
