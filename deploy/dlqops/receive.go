@@ -39,7 +39,10 @@ type Received struct {
 // receiver reads a queue once through: each message is returned the first
 // time it is received, and never again (a message whose lease ran out and
 // that comes back is only noted, under its new receipt handle). It stops
-// when idleRounds receives in a row bring nothing new.
+// when idleRounds receives in a row bring no message at all. A receive
+// that brings only messages seen before is not idle: in a long run, the
+// leases of messages held since the start run out and those messages come
+// back while unread ones remain behind them.
 type receiver struct {
 	api        QueueAPI
 	url        string
@@ -60,7 +63,8 @@ func newReceiver(api QueueAPI, url string, visibility, wait time.Duration, now f
 }
 
 // next returns the messages received for the first time; done is true
-// when the queue has nothing new to give.
+// when the queue has nothing more to give (idleRounds empty receives in a
+// row).
 func (r *receiver) next(ctx context.Context, max int) (out []*Received, done bool, err error) {
 	for len(out) == 0 {
 		if r.idle >= r.idleRounds {
@@ -98,7 +102,7 @@ func (r *receiver) next(ctx context.Context, max int) (out []*Received, done boo
 			out = append(out, rec)
 		}
 		r.mu.Unlock()
-		if len(out) == 0 {
+		if len(res.Messages) == 0 {
 			r.idle++
 		} else {
 			r.idle = 0
