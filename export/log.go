@@ -44,7 +44,7 @@ func (b *batch) emit() {
 		c("DeadLetters", s.DeadLetters), c("DeadLetterFailures", s.DeadLetterFails),
 		c("Attempts", s.Attempts), c("Retries", max(0, s.Attempts-s.Requests)),
 		{Name: "RetryWait", Unit: emf.Milliseconds, Value: float64(s.Waited.Milliseconds())},
-		c("FailedRecords", s.Failed), {Name: "Duration", Unit: emf.Milliseconds, Value: float64(s.Duration.Milliseconds())},
+		c("FailedRecords", s.Failed), {Name: "Duration", Unit: emf.Milliseconds, Value: float64(s.Duration.Microseconds()) / 1000},
 	})
 	for name, cs := range s.Collectors {
 		if err != nil {

@@ -44,7 +44,7 @@ func (b *batch) emit() {
 		{Name: "PutUnitsIn", Unit: emf.Count, Value: float64(s.PutUnitsIn)}, {Name: "PutUnitsOut", Unit: emf.Count, Value: float64(s.PutUnitsOut)},
 		c("PutCalls", s.PutCalls), c("PutRetried", s.PutRetried), c("PutFailed", s.PutFailed),
 		c("DeadLetters", s.DeadLetters), c("DeadLetterFailures", s.DeadLetterFails), c("FailedRecords", s.Failed),
-		{Name: "Duration", Unit: emf.Milliseconds, Value: float64(s.Duration.Milliseconds())},
+		{Name: "Duration", Unit: emf.Milliseconds, Value: float64(s.Duration.Microseconds()) / 1000},
 	})
 	for name, items := range s.Collectors {
 		if err == nil {
