@@ -64,14 +64,16 @@ func TestBatchingWindow(t *testing.T) {
 			opts.Now = clk.Now
 			r := start(t, fk, rec, opts)
 			// Every record is put by the 5th call; wait for it.
-			for {
+			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Millisecond) {
 				fk.mu.Lock()
 				calls := fk.calls
 				fk.mu.Unlock()
 				if calls > 5 {
 					break
 				}
-				time.Sleep(time.Millisecond)
+				if time.Now().After(deadline) {
+					t.Fatalf("the poller made %d GetRecords calls in 30 s, want more than 5", calls)
+				}
 			}
 			r.idle(t)
 			invs := rec.invocations()

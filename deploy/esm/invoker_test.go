@@ -131,8 +131,10 @@ func TestPoolWaitEndsWithContext(t *testing.T) {
 	p, _ := NewPool(inv)
 	go p.Invoke(t.Context(), events.KinesisEvent{})
 	defer close(block)
-	for len(inv.invocations()) == 0 {
-		time.Sleep(time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); len(inv.invocations()) == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first invocation did not start in 10 s")
+		}
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Millisecond)
 	defer cancel()

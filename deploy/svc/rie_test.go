@@ -99,9 +99,10 @@ func TestRIE(t *testing.T) {
 	// The emulator runs the function in a process group of its own; Stop
 	// must kill it too, even in the middle of an invocation.
 	go r.Invoke(ctx, []byte(`{"action":"sleep"}`))
-	time.Sleep(200 * time.Millisecond)
-	if len(descendants(r.PID())) == 0 {
-		t.Fatalf("no function process under the emulator %d", r.PID())
+	for deadline := time.Now().Add(10 * time.Second); len(descendants(r.PID())) == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no function process under the emulator %d after 10 s", r.PID())
+		}
 	}
 	assertStopped(t, r.PID(), r.Stop)
 }
