@@ -95,7 +95,13 @@ type CollectorTarget struct {
 // NewCollectorTarget sends to the collector named to, or to each
 // message's own collector when to is "". retry bounds each send (its
 // zero value takes otlphttp's defaults, up to 2 minutes of retries).
+// Nothing is written after a resend, so unless retry says otherwise no
+// margin is kept before the send's deadline (Redrive's SendBudget): the
+// retries may use all of it.
 func NewCollectorTarget(routes export.Routes, send export.Sender, retry otlphttp.RetryPolicy, to string) *CollectorTarget {
+	if retry.Margin == 0 {
+		retry.Margin = -1
+	}
 	return &CollectorTarget{routes: routes, rs: export.NewResender(routes, send, retry), to: to}
 }
 
