@@ -44,8 +44,9 @@ Examples:
   otlpfwd local --collector http://localhost:4318 --keep`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "text" && output != "json" {
-				return usageError{fmt.Errorf("--output %q: want text or json", output)}
+			var err error
+			if output, err = localOutput(output); err != nil {
+				return usageError{err}
 			}
 			for _, name := range strings.Split(signals, ",") {
 				sig, err := otlp.ParseSignal(name)
@@ -104,6 +105,18 @@ Examples:
 	f.IntVar(&o.RawShards, "raw-shards", 2, "shards of the raw stream")
 	f.IntVar(&o.ExportShards, "export-shards", 2, "shards of the export stream")
 	f.StringVar(&dir, "dir", "", "work directory for logs and collector output (default: a temporary one, removed after a clean run)")
-	f.StringVarP(&output, "output", "o", "text", "summary format: text or json (JSON is the last line of stdout)")
+	f.StringVarP(&output, "output", "o", "table", "summary format: table or json (JSON is the last line of stdout)")
 	return cmd
+}
+
+// localOutput checks --output: table or json like every other command;
+// text, its former name, is still taken for table.
+func localOutput(v string) (string, error) {
+	switch v {
+	case "table", "text":
+		return "table", nil
+	case "json":
+		return "json", nil
+	}
+	return "", fmt.Errorf("--output %q: want table or json", v)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 )
@@ -95,6 +96,8 @@ ends the process at once).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.Version = buildVersion()
+	root.SetVersionTemplate("otlpfwd {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
@@ -103,4 +106,42 @@ ends the process at once).`,
 	root.AddCommand(newDeployCmd(std))
 	root.AddCommand(opsCommands(std)...)
 	return root
+}
+
+// Version is the release, set at link time
+// (-ldflags "-X github.com/otlpfwd/otlpfwd/deploy/cli.Version=v1.2.3");
+// empty, otlpfwd --version reports the module version and the commit the
+// binary was built from.
+var Version string
+
+// buildVersion says which otlpfwd this is: Version, else the module
+// version (go install ...@v1.2.3), with the commit it was built from.
+func buildVersion() string {
+	v := Version
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return orDefault(v, "(unknown)")
+	}
+	if v == "" {
+		v = info.Main.Version
+	}
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		if modified == "true" {
+			rev += ", modified"
+		}
+		v += " (commit " + rev + ")"
+	}
+	return orDefault(v, "(devel)") + " " + info.GoVersion
 }

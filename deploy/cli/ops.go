@@ -109,7 +109,7 @@ func (e *opsEnv) describe(ctx context.Context) (*stack.Stack, error) {
 	st, err := stack.Describe(ctx, cloudformation.NewFromConfig(e.cfg), e.flags.stackName)
 	if err != nil {
 		if errors.Is(err, stack.ErrNoStack) {
-			return nil, fmt.Errorf("%w; or, for a pipeline deployed another way, name its resources with the flags listed in --help", err)
+			return nil, fmt.Errorf("%w; or check --stack-name, --region and --profile: it was looked for in region %s", err, e.cfg.Region)
 		}
 		return nil, err
 	}
@@ -119,12 +119,25 @@ func (e *opsEnv) describe(ctx context.Context) (*stack.Stack, error) {
 	return st, nil
 }
 
+// outputFlags name the flag that replaces each stack output, for a
+// pipeline deployed another way.
+var outputFlags = map[string]string{
+	stack.OutputRawStreamArn:          "--destination-arn",
+	stack.OutputSubscriptionRoleArn:   "--role-arn",
+	stack.OutputDeadLetterQueueURL:    "--queue-url",
+	stack.OutputExportStreamArn:       "--export-stream",
+	stack.OutputCollectorSecretPrefix: "--collector-secret-prefix (or --collectors-file)",
+}
+
 // value returns the flag's value when set, else the stack output key.
 func (e *opsEnv) value(ctx context.Context, flag, key string) (string, error) {
 	if flag != "" {
 		return flag, nil
 	}
 	if _, err := e.describe(ctx); err != nil {
+		if name, ok := outputFlags[key]; ok && errors.Is(err, stack.ErrNoStack) {
+			return "", fmt.Errorf("%w; for a pipeline deployed another way, pass %s", err, name)
+		}
 		return "", err
 	}
 	return e.outputs.Get(key)

@@ -152,6 +152,20 @@ func TestOpsMoto(t *testing.T) {
 		}
 	}
 
+	t.Run("missing stack", func(t *testing.T) {
+		// status has no flags to name resources: the hint is about finding
+		// the stack.
+		code, _, stderr := d.ops("", "status", "--stack-name", "nope")
+		if code != ExitError || !strings.Contains(stderr, "stack nope: stack does not exist (create it with otlpfwd deploy --stack-name nope); or check --stack-name, --region and --profile: it was looked for in region us-east-1") || strings.Contains(stderr, "--help") {
+			t.Fatalf("status: exit %d\n%s", code, stderr)
+		}
+		// A command that can do without the stack names its flag.
+		code, _, stderr = d.ops("", "dlq", "inspect", "--stack-name", "nope")
+		if code != ExitError || !strings.Contains(stderr, "for a pipeline deployed another way, pass --queue-url") {
+			t.Fatalf("inspect: exit %d\n%s", code, stderr)
+		}
+	})
+
 	t.Run("subscribe", func(t *testing.T) {
 		code, stdout, stderr := d.ops("", "subscribe", "/aws/lambda/*", "--dry-run")
 		if code != ExitOK {

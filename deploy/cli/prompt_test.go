@@ -56,3 +56,22 @@ func TestExitCode(t *testing.T) {
 		}
 	}
 }
+
+func TestVersion(t *testing.T) {
+	code, stdout, _ := run(t, nil, "--version")
+	if code != ExitOK || !strings.HasPrefix(stdout, "otlpfwd ") || !strings.Contains(stdout, "go1.") {
+		t.Fatalf("--version: exit %d, %q", code, stdout)
+	}
+}
+
+func TestLocalOutput(t *testing.T) {
+	for in, want := range map[string]string{"table": "table", "text": "table", "json": "json"} {
+		if got, err := localOutput(in); got != want || err != nil {
+			t.Errorf("localOutput(%q) = %q, %v", in, got, err)
+		}
+	}
+	code, _, stderr := run(t, nil, "local", "-o", "yaml")
+	if code != ExitUsage || !strings.Contains(stderr, `--output "yaml": want table or json`) {
+		t.Fatalf("local -o yaml: exit %d, %s", code, stderr)
+	}
+}
