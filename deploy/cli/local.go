@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,12 +15,15 @@ import (
 	"github.com/otlpfwd/otlpfwd/shared/otlp"
 )
 
-func newLocalCmd(std IO) *cobra.Command {
+func newLocalCmd(std IO) *cobra.Command { return newLocalCmdWith(std, isTerminal) }
+
+func newLocalCmdWith(std IO, isTerminal func(io.Reader) bool) *cobra.Command {
 	var (
 		o       local.RunOptions
 		output  string
 		signals string
 		dir     string
+		yes     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "local",
@@ -38,15 +42,33 @@ dead-lettered, pending, missing and duplicated (in items: spans, metric data
 points, log records), the throughput and the end-to-end latency. Ctrl-C stops
 everything it started.
 
+With --aws it uses the AWS account of your credentials instead of moto: it
+creates (or reuses) two Kinesis streams, two SQS queues, the collector
+secrets and the generator's log groups with their subscription filters,
+lists them and asks first (--yes to skip the question), and deletes nothing
+afterwards. CloudWatch Logs needs a role to write to the raw stream: create
+one that trusts logs.amazonaws.com and allows kinesis:PutRecord on
+NAME-raw, and pass it with --subscription-role-arn.
+
 Examples:
   otlpfwd local                                 30 s at 1,000 spans/s
   otlpfwd local --duration 60s --rate 5000 --output json
-  otlpfwd local --collector http://localhost:4318 --keep`,
+  otlpfwd local --collector http://localhost:4318 --keep
+  otlpfwd local --aws --region eu-west-1 \
+    --subscription-role-arn arn:aws:iam::111122223333:role/cwl-to-kinesis`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
 			if output, err = localOutput(output); err != nil {
 				return usageError{err}
+			}
+			switch {
+			case o.RealAWS && o.SubscriptionRoleArn == "":
+				return usageError{errors.New("--aws needs --subscription-role-arn: the role CloudWatch Logs assumes to write to the raw stream (it must trust logs.amazonaws.com and allow kinesis:PutRecord on " + orDefault(o.Name, "otlpfwd-local") + "-raw)")}
+			case !o.RealAWS && o.SubscriptionRoleArn != "":
+				return usageError{errors.New("--subscription-role-arn goes with --aws (moto needs no role)")}
+			case o.RealAWS && !yes && !isTerminal(std.In):
+				return usageError{errors.New("refusing to create resources in your AWS account without confirmation: the input is not a terminal; pass --yes")}
 			}
 			for _, name := range strings.Split(signals, ",") {
 				sig, err := otlp.ParseSignal(name)
@@ -54,6 +76,19 @@ Examples:
 					return usageError{fmt.Errorf("--signals: %w", err)}
 				}
 				o.Load.Signals = append(o.Load.Signals, sig)
+			}
+			if o.RealAWS && !yes {
+				fmt.Fprintf(std.Err, "otlpfwd local --aws creates (or reuses) in your AWS account, region %s, and deletes none of it afterwards:\n", orDefault(o.Region, "of your AWS configuration"))
+				for _, r := range local.Resources(o) {
+					fmt.Fprintf(std.Err, "  %s\n", r)
+				}
+				ok, err := confirm(cmd.Context(), std, "Create them? [y/N] ")
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return errors.New("declined: nothing was created")
+				}
 			}
 			o.Dir = dir
 			if o.Dir == "" {
@@ -99,7 +134,9 @@ Examples:
 	f.StringVar(&signals, "signals", "traces", "signals to generate, comma-separated: traces,metrics,logs")
 	f.IntVar(&o.Load.DamagedEvery, "damaged-every", 0, "make every Nth otlp-stdout line damaged (0: none)")
 	f.BoolVar(&o.Keep, "keep", false, "leave everything running after the summary, until Ctrl-C")
-	f.BoolVar(&o.RealAWS, "aws", false, "use the AWS account in the environment instead of moto (creates resources; deletes none)")
+	f.BoolVar(&o.RealAWS, "aws", false, "use the AWS account in the environment instead of moto (creates billable resources, after asking; deletes none)")
+	f.StringVar(&o.SubscriptionRoleArn, "subscription-role-arn", "", "with --aws: the role CloudWatch Logs assumes to write to the raw stream")
+	f.BoolVarP(&yes, "yes", "y", false, "with --aws: create the resources without asking")
 	f.StringVar(&o.Region, "region", "", "AWS region (default us-east-1 locally, the environment's with --aws)")
 	f.BoolVar(&o.InProcess, "in-process", false, "run the handlers in this process instead of as bootstraps under RIE")
 	f.IntVar(&o.RawShards, "raw-shards", 2, "shards of the raw stream")

@@ -75,3 +75,43 @@ func TestLocalOutput(t *testing.T) {
 		t.Fatalf("local -o yaml: exit %d, %s", code, stderr)
 	}
 }
+
+// TestLocalAWS: --aws needs an explicit subscription role and asks before
+// creating anything in a real account, listing what it will create.
+func TestLocalAWS(t *testing.T) {
+	t.Setenv("AWS_REGION", "eu-west-1")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--aws"}, "--aws needs --subscription-role-arn"},
+		{[]string{"--subscription-role-arn", "arn:aws:iam::1:role/r"}, "--subscription-role-arn goes with --aws"},
+		{[]string{"--aws", "--subscription-role-arn", "arn:aws:iam::1:role/r"}, "refusing to create resources in your AWS account without confirmation"},
+	} {
+		code, stdout, stderr := run(t, nil, append([]string{"local"}, c.args...)...)
+		if code != ExitUsage || !strings.Contains(stderr, c.want) || stdout != "" {
+			t.Errorf("local %v: exit %d, %s; want exit 2 and %q", c.args, code, stderr, c.want)
+		}
+	}
+	// At a terminal: the list, then the question; declining creates nothing
+	// (no AWS call is made before the answer).
+	var out, errOut bytes.Buffer
+	cmd := newLocalCmdWith(IO{In: strings.NewReader("n\n"), Out: &out, Err: &errOut}, func(io.Reader) bool { return true })
+	cmd.SetArgs([]string{"--aws", "--subscription-role-arn", "arn:aws:iam::1:role/r", "--region", "eu-west-1", "--services", "2", "--raw-shards", "4"})
+	cmd.SetOut(&out)
+	cmd.SetErr(&errOut)
+	err := cmd.ExecuteContext(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "declined: nothing was created") {
+		t.Fatalf("declined: %v\n%s", err, errOut.String())
+	}
+	list, _, _ := strings.Cut(errOut.String(), "Create them? [y/N]")
+	for _, w := range []string{"region eu-west-1", "Kinesis stream otlpfwd-local-raw (4 shards", "Kinesis stream otlpfwd-local-export (2 shards", "SQS queue otlpfwd-local-dlq",
+		"Secrets Manager secret otlpfwd-local/collectors/local", "log group /aws/lambda/"} {
+		if !strings.Contains(list, w) {
+			t.Errorf("the list before the question lacks %q:\n%s", w, list)
+		}
+	}
+	if n := strings.Count(list, "log group "); n != 2 {
+		t.Errorf("%d log groups listed, want 2 (--services 2):\n%s", n, list)
+	}
+}

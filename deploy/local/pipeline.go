@@ -33,6 +33,9 @@ type Config struct {
 	// RealAWS uses the account of the default credential chain instead of
 	// moto. Resources are created under Name; nothing is deleted.
 	RealAWS bool
+	// SubscriptionRoleArn is the role CloudWatch Logs assumes to write to
+	// the raw stream; required with RealAWS (see Spec).
+	SubscriptionRoleArn string
 	// Name prefixes resources. Default "otlpfwd-local".
 	Name string
 	// CollectorURL sends to an existing collector instead of starting the
@@ -112,6 +115,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Name == "" {
 		c.Name = "otlpfwd-local"
+	}
+	if c.RealAWS && c.SubscriptionRoleArn == "" {
+		return ErrNoSubscriptionRole
 	}
 	if c.RawShards <= 0 {
 		c.RawShards = 2
@@ -199,7 +205,7 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 	}
 	fmt.Fprintln(cfg.Progress, "creating streams, queues, collector secrets and subscriptions...")
 	if p.Stack, err = p.AWS.Provision(ctx, Spec{Name: cfg.Name, RawShards: cfg.RawShards, ExportShards: cfg.ExportShards,
-		LogGroups: cfg.LogGroups, Collectors: collectors}); err != nil {
+		LogGroups: cfg.LogGroups, Collectors: collectors, SubscriptionRoleArn: cfg.SubscriptionRoleArn}); err != nil {
 		return nil, err
 	}
 	if p.ingestInv, p.exportInv, err = p.functions(ctx); err != nil {

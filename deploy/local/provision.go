@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/otlpfwd/otlpfwd/loadtest"
 	"github.com/otlpfwd/otlpfwd/shared/route"
 )
 
@@ -30,7 +32,15 @@ type Spec struct {
 	// Collectors are written as one Secrets Manager secret each under
 	// SecretPrefix.
 	Collectors []route.Collector
+	// SubscriptionRoleArn is the role CloudWatch Logs assumes to write to
+	// the raw stream. Required in a real account; with a stand-in, moto's
+	// account's NAME-cwl-to-kinesis by default.
+	SubscriptionRoleArn string
 }
+
+// ErrNoSubscriptionRole is returned by Provision in a real account
+// without Spec.SubscriptionRoleArn.
+var ErrNoSubscriptionRole = errors.New("no subscription role: in a real AWS account, CloudWatch Logs needs a role it may assume (trusting logs.amazonaws.com) that allows kinesis:PutRecord on the raw stream; pass its ARN with --subscription-role-arn")
 
 // Stack is what Provision made.
 type Stack struct {
@@ -56,6 +66,12 @@ func (a *AWS) Provision(ctx context.Context, spec Spec) (*Stack, error) {
 	if spec.ExportShards <= 0 {
 		spec.ExportShards = 2
 	}
+	if spec.SubscriptionRoleArn == "" {
+		if a.Endpoint == "" && len(spec.LogGroups) > 0 {
+			return nil, ErrNoSubscriptionRole
+		}
+		spec.SubscriptionRoleArn = fmt.Sprintf("arn:aws:iam::%s:role/%s-cwl-to-kinesis", MotoAccount, spec.Name)
+	}
 	st := &Stack{RawStream: spec.Name + "-raw", ExportStream: spec.Name + "-export", SecretPrefix: spec.Name + "/collectors/", LogGroups: spec.LogGroups}
 	var err error
 	if st.RawStreamARN, err = a.ensureStream(ctx, st.RawStream, spec.RawShards); err != nil {
@@ -74,7 +90,7 @@ func (a *AWS) Provision(ctx context.Context, spec Spec) (*Stack, error) {
 		return nil, err
 	}
 	for _, lg := range spec.LogGroups {
-		if err := a.subscribe(ctx, lg, st.RawStreamARN, spec.Name); err != nil {
+		if err := a.subscribe(ctx, lg, st.RawStreamARN, spec.Name, spec.SubscriptionRoleArn); err != nil {
 			return nil, err
 		}
 	}
@@ -140,7 +156,7 @@ func (a *AWS) PutCollectors(ctx context.Context, prefix string, cs []route.Colle
 
 // subscribe creates the log group if needed and points a subscription
 // filter at the raw stream.
-func (a *AWS) subscribe(ctx context.Context, logGroup, streamARN, name string) error {
+func (a *AWS) subscribe(ctx context.Context, logGroup, streamARN, name, roleArn string) error {
 	_, err := a.Logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(logGroup)})
 	var exists *logtypes.ResourceAlreadyExistsException
 	if err != nil && !errors.As(err, &exists) {
@@ -151,10 +167,48 @@ func (a *AWS) subscribe(ctx context.Context, logGroup, streamARN, name string) e
 		FilterName:     aws.String(name),
 		FilterPattern:  aws.String(""),
 		DestinationArn: aws.String(streamARN),
-		RoleArn:        aws.String(fmt.Sprintf("arn:aws:iam::%s:role/%s-cwl-to-kinesis", MotoAccount, name)),
+		RoleArn:        aws.String(roleArn),
 	})
 	if err != nil {
 		return fmt.Errorf("subscribe %s to %s: %w", logGroup, streamARN, err)
 	}
 	return nil
+}
+
+// Resources lists what Run creates in the account (or reuses, when it
+// exists): what an operator agrees to before otlpfwd local --aws. Nothing
+// is deleted afterwards.
+func Resources(o RunOptions) []string {
+	name := o.Name
+	if name == "" {
+		name = "otlpfwd-local"
+	}
+	raw, export := o.RawShards, o.ExportShards
+	if raw <= 0 {
+		raw = 2
+	}
+	if export <= 0 {
+		export = 2
+	}
+	out := []string{
+		fmt.Sprintf("Kinesis stream %s-raw (%d shards, billed per shard-hour until you delete it)", name, raw),
+		fmt.Sprintf("Kinesis stream %s-export (%d shards, billed per shard-hour until you delete it)", name, export),
+		fmt.Sprintf("SQS queue %s-dlq", name),
+		fmt.Sprintf("SQS queue %s-esm-failures", name),
+	}
+	collectors := []string{"local"}
+	if len(o.Collectors) > 0 {
+		collectors = collectors[:0]
+		for _, c := range o.Collectors {
+			collectors = append(collectors, c.Name)
+		}
+	}
+	for _, c := range collectors {
+		out = append(out, fmt.Sprintf("Secrets Manager secret %s/collectors/%s (billed monthly until you delete it)", name, c))
+	}
+	groups := append(slices.Clone(o.LogGroups), loadtest.NewGenerator(o.Load, nil).LogGroups()...)
+	for _, g := range groups {
+		out = append(out, fmt.Sprintf("CloudWatch Logs log group %s with subscription filter %s to the raw stream (the generated lines are ingested and stored: billed)", g, name))
+	}
+	return out
 }
