@@ -161,3 +161,75 @@ func TestRedriveSendBudget(t *testing.T) {
 		t.Fatalf("the message was deleted or not given back: deletes %v, depth %+v", api.deleted(), e.depth(t))
 	}
 }
+
+// oneAtATime receives one message per call and moves the clock by step
+// after each receive that brought one, so that the parts of a chunked dead
+// letter get leases that end at different times.
+type oneAtATime struct {
+	*recordingSQS
+	clk  *clock
+	step time.Duration
+}
+
+func (o *oneAtATime) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, opts ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	cp := *in
+	cp.MaxNumberOfMessages = 1
+	out, err := o.recordingSQS.ReceiveMessage(ctx, &cp, opts...)
+	if err == nil && len(out.Messages) > 0 {
+		o.clk.add(o.step)
+	}
+	return out, err
+}
+
+// TestRedriveChunkedLease: when one part of a chunked dead letter lost its
+// lease during the send, no part is deleted (a half-deleted group could
+// never be joined again): the whole dead letter stays, and a later run
+// sends and deletes it.
+func TestRedriveChunkedLease(t *testing.T) {
+	e := newEnv(t)
+	var b batch
+	b.addRaw("c", otlp.Traces, bigSpan("chunked", 40<<10))
+	bodies, err := dlq.Build(dlq.Message{Reason: dlq.Permanent, Collector: "c", Signal: "traces", Error: "test", Items: 1}, mustRaw(t, &b), 16<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bodies) < 2 || len(bodies) > 5 {
+		t.Fatalf("%d messages: the test needs a dead letter cut into 2 to 5", len(bodies))
+	}
+	for i := range bodies {
+		if _, err := e.aws.SQS.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &e.st.DLQURL, MessageBody: &bodies[i]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk := &clock{t: time.Now()}
+	api := &oneAtATime{recordingSQS: newRecordingSQS(e.aws.SQS), clk: clk, step: 20 * time.Second}
+	// Part i (from 1) of n is received at 20i s, its lease (2m) ends at
+	// 20i+120 s, and the send starts at 20n s (no lease needs extending
+	// for n <= 5). A send of 105 s ends past the first part's lease (with
+	// the 5 s margin) and within the last one's.
+	lease := 2 * time.Minute
+	target := fakeTarget{SendFn: func(m *dlq.Message) (int, error) {
+		clk.add(105 * time.Second)
+		return m.Items, nil
+	}}
+	opts := fast(RedriveOptions{Concurrency: 1, Lease: lease, SendBudget: 20 * time.Second, LeaseMargin: 5 * time.Second, Now: clk.now})
+	sum, err := Redrive(context.Background(), api, e.st.DLQURL, target, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.NotDeleted) != 1 || !strings.Contains(sum.NotDeleted[0].Why, "none of the") {
+		t.Fatalf("summary %+v", sum)
+	}
+	if n := len(api.deleted()); n != 0 {
+		t.Fatalf("%d of the %d parts were deleted: the group is broken", n, len(bodies))
+	}
+	if d := e.depth(t); d.Visible != len(bodies) {
+		t.Fatalf("queue %+v, want all %d parts visible", d, len(bodies))
+	}
+	// A run without the delay sends and deletes the whole group.
+	target.SendFn = func(m *dlq.Message) (int, error) { return m.Items, nil }
+	sum, err = Redrive(context.Background(), api, e.st.DLQURL, target, opts)
+	if err != nil || !sum.OK() || sum.Redriven.Messages != 1 || e.depth(t).Total() != 0 {
+		t.Fatalf("second run: %+v %v", sum, err)
+	}
+}

@@ -302,6 +302,22 @@ func (r *redrive) process(ctx context.Context, j job) {
 		return
 	}
 	// The data is delivered: delete even if the run is being interrupted.
+	// Every part or none: a chunk group with some parts deleted could
+	// never be joined again, so first check that this run still holds the
+	// lease of each.
+	now := r.opts.Now()
+	for _, p := range j.parts {
+		if !now.Add(r.opts.LeaseMargin).Before(p.LeaseUntil) {
+			why := fmt.Sprintf("message %s: its lease ended during the send, so another reader may hold it now; it was not deleted and will be sent again", p.ID)
+			if len(j.parts) > 1 {
+				why = fmt.Sprintf("message %s: its lease ended during the send, so another reader may hold it now; none of the %d messages this dead letter was cut into was deleted, and it will be sent again", p.ID, len(j.parts))
+			}
+			ev := r.event(NotDeleted, j, why)
+			ev.Items = items
+			r.report(ev)
+			return
+		}
+	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	var problems []error
