@@ -20,6 +20,13 @@ type request struct {
 	// body is what goes on the wire; nil until encoded from raw.
 	body  []byte
 	items int
+	// entries, for a passthrough request, are the items it concatenates,
+	// so that a body that does not inflate can be dead-lettered item by
+	// item. Nil for merged requests, and once mixed.
+	entries []entry
+	// mixed: the request holds parts of a split item, so entries cannot
+	// stand for it.
+	mixed bool
 }
 
 // badItem is a tier-2 item whose payload could not be read.
@@ -38,14 +45,15 @@ func build(c *route.Collector, g *group) ([]request, []badItem, error) {
 
 // buildPassthrough concatenates gzip members (a valid gzip stream holding
 // the concatenated requests, itself a valid request) up to the collector's
-// limit on the inflated size. Items stored otherwise (written while the
-// collector was in merge mode) are gzipped on the way. Every item is
-// inflated first, gzip members included: one that does not inflate (a bad
-// checksum, a truncated member) is returned as bad, to be dead-lettered
-// alone, rather than make the collector refuse the whole request; and the
-// size counted is the true one, not the record's word for it. An item
-// larger than the limit on its own is split (otlp.Split) and its parts
-// gzipped anew: sent whole, it would be refused every time.
+// limit on the inflated size, as the records give it. Gzip members are not
+// inflated: that is the point of passthrough (inflating each one to check
+// it made this path ten times slower), and ingest inflated and scanned
+// each before writing it. Should a member be damaged all the same, the
+// collector refuses the request and deadRequest sorts the items out one by
+// one. Items stored otherwise (written while the collector was in merge
+// mode) are inflated and gzipped on the way. An item larger than the
+// limit on its own is split (otlp.Split) and its parts gzipped anew: sent
+// whole, it would be refused every time.
 func buildPassthrough(c *route.Collector, g *group) ([]request, []badItem, error) {
 	var out []request
 	var cur request
@@ -61,13 +69,21 @@ func buildPassthrough(c *route.Collector, g *group) ([]request, []badItem, error
 	}
 	for _, e := range g.entries {
 		it := e.item
+		if it.Encoding == record.Gzip && it.RawSize > 0 && it.RawSize <= c.MaxRequestBytes {
+			room(it.RawSize)
+			cur.body = append(cur.body, it.Payload...)
+			cur.items += it.Items
+			cur.entries = append(cur.entries, e)
+			size += it.RawSize
+			continue
+		}
 		raw, err := inflateInto(scratch[:0], it)
 		if err != nil {
 			bad = append(bad, badItem{e: e, err: err})
 			continue
 		}
 		if it.Encoding != record.Identity {
-			scratch = raw
+			scratch = raw // an identity payload is the record's own bytes
 		}
 		if parts := splitItem(g.signal, raw, it.Items, c.MaxRequestBytes); parts != nil {
 			for _, p := range parts {
@@ -75,16 +91,16 @@ func buildPassthrough(c *route.Collector, g *group) ([]request, []badItem, error
 				cur.body = compress.Gzip(cur.body, p.Data, compress.DefaultLevel)
 				cur.items += p.Items
 				size += len(p.Data)
+				// The parts of one item share its entry: the request
+				// cannot be dead-lettered item by item.
+				cur.mixed = true
 			}
 			continue
 		}
 		room(len(raw))
-		if it.Encoding == record.Gzip {
-			cur.body = append(cur.body, it.Payload...)
-		} else {
-			cur.body = compress.Gzip(cur.body, raw, compress.DefaultLevel)
-		}
+		cur.body = compress.Gzip(cur.body, raw, compress.DefaultLevel)
 		cur.items += it.Items
+		cur.entries = append(cur.entries, e)
 		size += len(raw)
 	}
 	if len(cur.body) > 0 {

@@ -52,14 +52,14 @@ func (b *batch) deliver(ctx context.Context, g *group) groupResult {
 		if !ok {
 			r.circuitOpen = true
 			r.dead = append(r.dead, b.deadRequest(g, req, failure{reason: dlq.CircuitOpen,
-				err: fmt.Errorf("circuit open for collector %s after repeated failures; not attempted (redrive once it recovers)", c.Name)}))
+				err: fmt.Errorf("circuit open for collector %s after repeated failures; not attempted (redrive once it recovers)", c.Name)})...)
 			continue
 		}
 		if req.body == nil {
 			body, err := encode(c, g.signal, req.raw)
 			if err != nil {
 				b.h.breakers.release(c.Name, probe) // not sent: no answer
-				r.dead = append(r.dead, b.deadRequest(g, req, failure{reason: dlq.Permanent, err: err}))
+				r.dead = append(r.dead, b.deadRequest(g, req, failure{reason: dlq.Permanent, err: err})...)
 				continue
 			}
 			req.body = body
@@ -87,7 +87,7 @@ func (b *batch) deliver(ctx context.Context, g *group) groupResult {
 		} else {
 			b.h.breakers.release(c.Name, probe)
 		}
-		r.dead = append(r.dead, b.deadRequest(g, req, f))
+		r.dead = append(r.dead, b.deadRequest(g, req, f)...)
 	}
 	return r
 }
@@ -141,27 +141,45 @@ func classify(err error, res otlphttp.Result) failure {
 	return f
 }
 
-// deadRequest makes the dead letter for one request. A passthrough body
-// that does not inflate (buildPassthrough checks every member, so this
-// should not happen) is dead-lettered as it is, compressed, as undecodable:
-// a dead letter never claims items it does not hold.
-func (b *batch) deadRequest(g *group, req request, f failure) deadLetter {
+// deadRequest makes the dead letters for one request: one, holding the
+// request uncompressed. A passthrough body that does not inflate (a
+// damaged gzip member, which is also why the collector refused it) is
+// taken apart item by item: each good item is dead-lettered for the
+// request's failure (and can be redriven), each damaged one alone as
+// undecodable with its bytes as they came. Should that not be possible
+// (a request holding parts of a split item), the dead letter holds the
+// body as it was sent, as undecodable: never an empty payload.
+func (b *batch) deadRequest(g *group, req request, f failure) []deadLetter {
 	raw := req.raw
-	if raw == nil {
-		var err error
-		raw, err = compress.Gunzip(nil, req.body, maxItemInflated)
-		if err != nil {
-			why := fmt.Errorf("the request body could not be inflated for the dead letter (%w): the payload holds the gzip body as it was sent", err)
-			if f.err != nil {
-				why = fmt.Errorf("%w; then %w", f.err, why)
-			}
-			f.reason, f.err = dlq.Undecodable, why
-			d := b.newDead(g, nil, req.items, f)
-			d.raw = req.body
-			return d
-		}
+	if raw != nil {
+		return []deadLetter{b.newDead(g, raw, req.items, f)}
 	}
-	return b.newDead(g, raw, req.items, f)
+	raw, err := compress.Gunzip(nil, req.body, maxItemInflated)
+	if err == nil {
+		return []deadLetter{b.newDead(g, raw, req.items, f)}
+	}
+	if len(req.entries) > 0 && !req.mixed {
+		out := make([]deadLetter, 0, len(req.entries))
+		for _, e := range req.entries {
+			raw, err := inflate(e.item)
+			if err != nil {
+				out = append(out, b.deadItem(g, badItem{e: e, err: err}))
+				continue
+			}
+			d := b.newDead(g, raw, e.item.Items, f)
+			d.recs = []int{e.rec}
+			out = append(out, d)
+		}
+		return out
+	}
+	why := fmt.Errorf("the request body could not be inflated for the dead letter (%w): the payload holds the gzip body as it was sent", err)
+	if f.err != nil {
+		why = fmt.Errorf("%w; then %w", f.err, why)
+	}
+	f.reason, f.err = dlq.Undecodable, why
+	d := b.newDead(g, nil, req.items, f)
+	d.raw = req.body
+	return []deadLetter{d}
 }
 
 // deadGroup dead-letters every item of a group for one reason, but those

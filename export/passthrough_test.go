@@ -28,9 +28,11 @@ func gzipPayloads(t *testing.T, names ...string) []payload {
 	return out
 }
 
-// A passthrough item whose gzip member is damaged is dead-lettered alone,
-// as undecodable, with its bytes as they came; the others are delivered in
-// the same batch, and every item is accounted for.
+// A passthrough item whose gzip member is damaged (which ingest's checks
+// make a bug, not an input) gets its request refused. The dead letters
+// then take the request apart: the good items each for the collector's
+// refusal (to be redriven), the damaged one alone as undecodable with its
+// bytes as they came; every item is accounted for.
 func TestPassthroughDamagedMemberDeadLetteredAlone(t *testing.T) {
 	col := newCollector(t)
 	c := coll("p", col.URL)
@@ -42,35 +44,49 @@ func TestPassthroughDamagedMemberDeadLetteredAlone(t *testing.T) {
 	damaged := bytes.Clone(ps[1].it.Payload)
 	damaged[len(damaged)-5] ^= 0xff // the CRC-32 in the trailer
 	items := make([]record.Item, len(ps))
-	var want []string
+	var good []string
 	for i, p := range ps {
 		items[i] = p.it
 		if i != 1 {
-			want = append(want, p.ids...)
+			good = append(good, p.ids...)
 		}
 	}
 	items[1].Payload = damaged
-	sort.Strings(want)
+	sort.Strings(good)
 	hs := newHarness(t, table(t, c), Options{})
 	resp, st, err := hs.h.Process(context.Background(), oneRecord(&record.Record{Collector: "p", Signal: otlp.Traces, Items: items}))
 	if err != nil || len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("err %v failures %v", err, resp.BatchItemFailures)
 	}
 	checkAccounted(t, st, 0)
-	if got := col.got(otlp.Traces); !slices.Equal(got, want) {
-		t.Fatalf("collector got %v\nwant every item but the damaged one %v", got, want)
+	if got := col.got(otlp.Traces); len(got) != 0 {
+		t.Fatalf("collector took %v from a request holding a damaged member", got)
 	}
-	msgs := hs.deadLetters(t)
-	if len(msgs) != 1 {
-		t.Fatalf("%d dead letters, want the damaged item's alone", len(msgs))
+	var refused, undecodable []*dlq.Message
+	for _, m := range hs.deadLetters(t) {
+		if m.Reason == dlq.Undecodable {
+			undecodable = append(undecodable, m)
+		} else {
+			refused = append(refused, m)
+		}
 	}
-	m := msgs[0]
+	if len(undecodable) != 1 {
+		t.Fatalf("%d undecodable dead letters, want the damaged item's alone", len(undecodable))
+	}
+	m := undecodable[0]
 	raw, err := m.Raw()
-	if err != nil || m.Reason != dlq.Undecodable || m.Items != ps[1].it.Items || !bytes.Equal(raw, damaged) {
-		t.Fatalf("dead letter reason %s items %d, payload %d bytes (%v); want undecodable, %d items, the %d damaged bytes",
-			m.Reason, m.Items, len(raw), err, ps[1].it.Items, len(damaged))
+	if err != nil || m.Items != ps[1].it.Items || !bytes.Equal(raw, damaged) {
+		t.Fatalf("dead letter items %d, payload %d bytes (%v); want %d items, the %d damaged bytes", m.Items, len(raw), err, ps[1].it.Items, len(damaged))
 	}
-	if st.DeadReasons[dlq.Undecodable] != ps[1].it.Items || st.Delivered != len(want) {
+	if got := deadIDs(t, refused, "p"); !slices.Equal(got, good) {
+		t.Fatalf("the refused request's good items dead-lettered %v, want %v", got, good)
+	}
+	for _, m := range refused {
+		if m.Reason != dlq.Permanent || m.Status == 0 {
+			t.Fatalf("good item dead-lettered as %s (status %d), want the collector's refusal", m.Reason, m.Status)
+		}
+	}
+	if st.DeadReasons[dlq.Undecodable] != ps[1].it.Items || st.Delivered != 0 {
 		t.Fatalf("stats delivered %d dead %v", st.Delivered, st.DeadReasons)
 	}
 }
@@ -85,8 +101,7 @@ func TestDeadRequestKeepsBodyThatDoesNotInflate(t *testing.T) {
 	b := newBatch(hs.h, nil, ev)
 	g := &group{collector: "p", signal: otlp.Traces, entries: []entry{{rec: 0, item: &record.Item{Items: 3}}}}
 	body := []byte("\x1f\x8b not really gzip")
-	d := b.deadRequest(g, request{body: body, items: 3}, failure{reason: dlq.Permanent, status: 400})
-	b.dead = append(b.dead, d)
+	b.dead = append(b.dead, b.deadRequest(g, request{body: body, items: 3}, failure{reason: dlq.Permanent, status: 400})...)
 	b.writeDead(context.Background())
 	msgs := hs.deadLetters(t)
 	if len(msgs) != 1 || b.retry[0] {
