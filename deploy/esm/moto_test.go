@@ -94,7 +94,7 @@ func runMapping(t *testing.T, m *Mapping) {
 
 func TestMotoDeliversEveryRecordOnce(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts moto_server")
+		t.Skip("starts moto_server (skipped with -short)")
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
@@ -194,7 +194,7 @@ func buildFunction(t *testing.T, ctx context.Context) string {
 
 func TestRIEWithMoto(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds a Lambda, starts moto and the Runtime Interface Emulator")
+		t.Skip("builds a Lambda, starts moto and the Runtime Interface Emulator (skipped with -short)")
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
@@ -312,7 +312,7 @@ func TestRIEWithMoto(t *testing.T) {
 // artifact, unlike AWS.)
 func TestMotoSplitShard(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts moto_server")
+		t.Skip("starts moto_server (skipped with -short)")
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()

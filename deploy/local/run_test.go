@@ -14,7 +14,7 @@ import (
 // every item written is delivered to the real collector.
 func TestRunInProcess(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts moto and the collector")
+		t.Skip("starts moto and the collector (skipped with -short)")
 	}
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
