@@ -13,13 +13,7 @@ import (
 func parse(js []byte) (*Payload, error) {
 	l := jsonlex.New(js)
 	p := new(Payload)
-	if l.Peek() == 'n' {
-		if _, err := l.Literal(); err != nil {
-			return nil, err
-		}
-		return p, l.End()
-	}
-	err := l.Object(func(key []byte) error {
+	err := l.Document(func(key []byte) error {
 		switch {
 		case jsonlex.KeyIs(key, "messageType"):
 			return l.StringField(&p.MessageType)
@@ -69,9 +63,6 @@ func parse(js []byte) (*Payload, error) {
 		return l.Skip()
 	})
 	if err != nil {
-		return nil, err
-	}
-	if err := l.End(); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -100,6 +100,22 @@ func (l *Lexer) Object(fn func(key []byte) error) error {
 	}
 }
 
+// Document reads a whole document that is an object or null (as
+// encoding/json decodes into a struct: null leaves it unset), calling fn
+// for each key as Object does, and checks that nothing follows it.
+func (l *Lexer) Document(fn func(key []byte) error) error {
+	if l.Peek() == 'n' {
+		if _, err := l.Literal(); err != nil {
+			return err
+		}
+		return l.End()
+	}
+	if err := l.Object(fn); err != nil {
+		return err
+	}
+	return l.End()
+}
+
 // Array reads an array, calling fn for each element; fn must read it.
 func (l *Lexer) Array(fn func() error) error {
 	if l.Peek() != '[' {

@@ -13,13 +13,7 @@ import (
 func parseWrapper(line []byte) (wrapper, error) {
 	var w wrapper
 	l := jsonlex.New(line)
-	if l.Peek() == 'n' {
-		if _, err := l.Literal(); err != nil {
-			return w, err
-		}
-		return w, l.End()
-	}
-	err := l.Object(func(key []byte) error {
+	err := l.Document(func(key []byte) error {
 		switch {
 		case jsonlex.KeyIs(key, VersionKey):
 			return l.StringField(&w.Version)
@@ -74,10 +68,7 @@ func parseWrapper(line []byte) (wrapper, error) {
 		}
 		return l.Skip()
 	})
-	if err != nil {
-		return w, err
-	}
-	return w, l.End()
+	return w, err
 }
 
 // scanKeys reads what parseWrapper rejected, taking every value as it
