@@ -106,6 +106,20 @@ func drainDLQ(t *testing.T, ctx context.Context, a *AWS, url string) []*dlq.Mess
 	}
 }
 
+// letterIDs returns the test ids of the items a dead letter holds.
+func letterIDs(t *testing.T, m *dlq.Message) []string {
+	t.Helper()
+	raw, err := m.Raw()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := fixture.TestIDs(m.SignalOf(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
 var pipelineFixtures = []string{"envelope/v0.17.3-multi-service.jsonl", "envelope/metrics-protobuf-gzip.jsonl", "envelope/logs-json.jsonl", "envelope/v0.17.3-gzip9.jsonl"}
 
 // TestExportToRealCollector: ingest and export against moto deliver
@@ -156,15 +170,7 @@ func TestExportCollector503ToDLQ(t *testing.T) {
 		if m.Reason != dlq.RetriesExhausted || m.Status != 503 || m.Attempts < 2 || m.Collector != "otelcol" {
 			t.Fatalf("dead letter %s/%d after %d attempts for %s: want retries_exhausted, 503, retried", m.Reason, m.Status, m.Attempts, m.Collector)
 		}
-		raw, err := m.Raw()
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids, err := fixture.TestIDs(m.SignalOf(), raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, ids...)
+		got = append(got, letterIDs(t, m)...)
 	}
 	slices.Sort(got)
 	if !slices.Equal(got, want) {

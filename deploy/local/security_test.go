@@ -85,15 +85,7 @@ func TestSecurity(t *testing.T) {
 		if m.Collector != "refusing" || m.Status != 401 {
 			t.Fatalf("dead letter %s/%d", m.Collector, m.Status)
 		}
-		raw, err := m.Raw()
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids, err := fixture.TestIDs(m.SignalOf(), raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dead = append(dead, ids...)
+		dead = append(dead, letterIDs(t, m)...)
 		if strings.Contains(m.BodyExcerpt+m.Error, "s3cr3t") || len(m.Headers) != 0 {
 			t.Fatalf("dead letter carries a secret: %q %q %v", m.Error, m.BodyExcerpt, m.Headers)
 		}
