@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 
 	collogs "go.opentelemetry.io/proto/slim/otlp/collector/logs/v1"
 	colmetrics "go.opentelemetry.io/proto/slim/otlp/collector/metrics/v1"
@@ -96,7 +97,7 @@ func fromOTLPJSON(v any, key string, depth int) (any, error) {
 	}
 	switch t := v.(type) {
 	case map[string]any:
-		if n, ok := longBits(t, unsignedLongs[key]); ok {
+		if n, ok := longBits(t, unsignedLongs()[key]); ok {
 			return n, nil
 		}
 		for k, e := range t {
@@ -177,8 +178,12 @@ func longBits(m map[string]any, unsigned bool) (string, bool) {
 // unsignedLongs holds the JSON keys, in both spellings, of the unsigned
 // 64-bit integer fields (fixed64, uint64) of the OTLP requests. Every other
 // 64-bit integer field (int64, sint64, sfixed64) is signed; no key names
-// both kinds (a test checks).
-var unsignedLongs = longFields(protoreflect.Fixed64Kind, protoreflect.Uint64Kind)
+// both kinds (a test checks). Built on first use: only OTLP/JSON in the
+// old {low,high} shape needs it, and walking the descriptors at package
+// init would add to every Lambda cold start.
+var unsignedLongs = sync.OnceValue(func() map[string]bool {
+	return longFields(protoreflect.Fixed64Kind, protoreflect.Uint64Kind)
+})
 
 // longFields returns the JSON keys of the fields of the given kinds in the
 // messages the three requests reach.

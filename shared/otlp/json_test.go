@@ -156,17 +156,17 @@ func TestUnmarshalJSONLongBitsSign(t *testing.T) {
 func TestLongFieldsDisjoint(t *testing.T) {
 	signed := longFields(protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind)
 	for _, k := range []string{"intValue", "int_value", "asInt", "as_int"} {
-		if !signed[k] || unsignedLongs[k] {
+		if !signed[k] || unsignedLongs()[k] {
 			t.Errorf("%s: want signed", k)
 		}
 	}
 	for _, k := range []string{"timeUnixNano", "start_time_unix_nano", "count", "bucketCounts"} {
-		if !unsignedLongs[k] {
+		if !unsignedLongs()[k] {
 			t.Errorf("%s: want unsigned", k)
 		}
 	}
 	for k := range signed {
-		if unsignedLongs[k] {
+		if unsignedLongs()[k] {
 			t.Errorf("%s names both a signed and an unsigned 64-bit field", k)
 		}
 	}
