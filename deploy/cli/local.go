@@ -82,12 +82,8 @@ Examples:
 				for _, r := range local.Resources(o) {
 					fmt.Fprintf(std.Err, "  %s\n", r)
 				}
-				ok, err := confirm(cmd.Context(), std, "Create them? [y/N] ")
-				if err != nil {
+				if err := (&confirmable{}).ask(cmd.Context(), std, "Create them?"); err != nil {
 					return err
-				}
-				if !ok {
-					return errors.New("declined: nothing was created")
 				}
 			}
 			o.Dir = dir

@@ -101,7 +101,7 @@ func TestLocalAWS(t *testing.T) {
 	cmd.SetOut(&out)
 	cmd.SetErr(&errOut)
 	err := cmd.ExecuteContext(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "declined: nothing was created") {
+	if err == nil || !strings.Contains(err.Error(), "declined: nothing was changed") {
 		t.Fatalf("declined: %v\n%s", err, errOut.String())
 	}
 	list, _, _ := strings.Cut(errOut.String(), "Create them? [y/N]")
