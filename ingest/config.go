@@ -31,9 +31,6 @@ const (
 // routing table and the writers, configured from getenv, with its JSON log
 // lines and EMF metrics written to out (stdout in Lambda). Every problem is
 // reported at once.
-// maxDLQBody is the largest message SQS accepts (New names its queue
-// parameter dlq).
-const maxDLQBody = dlq.MaxBody
 
 func FromEnv(ctx context.Context, getenv func(string) string, out io.Writer) (*Handler, error) {
 	env := setup.NewEnv(getenv)
@@ -54,8 +51,8 @@ func FromEnv(ctx context.Context, getenv func(string) string, out io.Writer) (*H
 		Logger:             logger,
 		Metrics:            emf.New(out, setup.MetricsNamespace),
 	}
-	if n := opts.DLQMaxMessageBytes; n > maxDLQBody {
-		env.Fail(fmt.Errorf("%s=%d: want at most %d (1 MiB), the largest message SQS accepts", EnvDLQMaxMessageSize, n, maxDLQBody))
+	if n := opts.DLQMaxMessageBytes; n > dlq.MaxBody {
+		env.Fail(fmt.Errorf("%s=%d: want at most %d (1 MiB), the largest message SQS accepts", EnvDLQMaxMessageSize, n, dlq.MaxBody))
 	}
 	cfg, err := setup.AWS(ctx, env)
 	if err != nil {

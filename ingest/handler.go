@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/otlpfwd/otlpfwd/shared/aws/stream"
+	"github.com/otlpfwd/otlpfwd/shared/dlq"
 	"github.com/otlpfwd/otlpfwd/shared/emf"
 	"github.com/otlpfwd/otlpfwd/shared/processor"
 	"github.com/otlpfwd/otlpfwd/shared/route"
@@ -86,8 +87,8 @@ type Handler struct {
 	bucket atomic.Uint64 // partition bucket of the next invocation's first records
 }
 
-// New returns a Handler. routes, out and dlq are required.
-func New(routes Routes, out StreamWriter, dlq DeadLetters, opts Options) (*Handler, error) {
+// New returns a Handler. routes, out and dead are required.
+func New(routes Routes, out StreamWriter, dead DeadLetters, opts Options) (*Handler, error) {
 	var errs []error
 	if routes == nil {
 		errs = append(errs, errors.New("ingest: no routes"))
@@ -95,11 +96,11 @@ func New(routes Routes, out StreamWriter, dlq DeadLetters, opts Options) (*Handl
 	if out == nil {
 		errs = append(errs, errors.New("ingest: no export stream writer"))
 	}
-	if dlq == nil {
+	if dead == nil {
 		errs = append(errs, errors.New("ingest: no dead-letter queue"))
 	}
-	if opts.DLQMaxMessageBytes > maxDLQBody {
-		errs = append(errs, fmt.Errorf("ingest: DLQ message size %d is above %d (1 MiB), the largest message SQS accepts", opts.DLQMaxMessageBytes, maxDLQBody))
+	if opts.DLQMaxMessageBytes > dlq.MaxBody {
+		errs = append(errs, fmt.Errorf("ingest: DLQ message size %d is above %d (1 MiB), the largest message SQS accepts", opts.DLQMaxMessageBytes, dlq.MaxBody))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -125,7 +126,7 @@ func New(routes Routes, out StreamWriter, dlq DeadLetters, opts Options) (*Handl
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	h := &Handler{routes: routes, out: out, dlq: dlq, opts: opts}
+	h := &Handler{routes: routes, out: out, dlq: dead, opts: opts}
 	h.bucket.Store(rand.Uint64())
 	return h, nil
 }
