@@ -361,8 +361,8 @@ func TestUnsubscribeAndList(t *testing.T) {
 }
 
 // TestAccountPolicyMoto records what moto answers for the account-level
-// policy API, which it does not implement: the error must reach the
-// operator.
+// policy API. Today's moto does not implement it: the error must reach the
+// operator. One that does must plan to create the policy.
 func TestAccountPolicyMoto(t *testing.T) {
 	e := newMotoEnv(t)
 	c, err := PlanAccount(context.Background(), e.aws.Logs, "pipe-subscription", e.target)
